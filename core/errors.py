@@ -1,0 +1,76 @@
+"""One exception tree from every failure to the words a user can act on.
+
+Every error the user may see derives from :class:`LoginTrayError` and carries
+a ``user_message``. :class:`SignInRequired` is the one kind that means "this
+session cannot continue without a fresh browser sign-in".
+"""
+
+from __future__ import annotations
+
+
+class LoginTrayError(Exception):
+    """Base of every error aws-login-tray reports to a person."""
+
+    @property
+    def user_message(self) -> str:
+        """A sentence that says what happened and what to do."""
+        return str(self)
+
+
+class SignInRequired(LoginTrayError):
+    """The session cannot be refreshed; the user must sign in again.
+
+    Attributes:
+        reason: AWS's ``error`` code (``TOKEN_EXPIRED``,
+            ``USER_CREDENTIALS_CHANGED``, ``INSUFFICIENT_PERMISSIONS``,
+            ``AUTHCODE_EXPIRED``) or a local code such as ``DAMAGED_KEY``.
+    """
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class TransientServiceError(LoginTrayError):
+    """A failure worth retrying later: 429, 5xx or a network fault."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class InvalidRequestError(LoginTrayError):
+    """AWS rejected the request as malformed (``INVALID_REQUEST``): a bug or bad input."""
+
+
+class SignInCancelled(LoginTrayError):
+    """The user abandoned the sign-in (closed the browser, pressed Cancel, timed out)."""
+
+
+class SessionLimitReached(LoginTrayError):
+    """A sixth concurrent session was requested; the console allows five."""
+
+
+class SecretStoreUnavailable(LoginTrayError):
+    """The OS keyring is missing or locked, or a secrets file cannot be used."""
+
+
+class ConfigFileError(LoginTrayError):
+    """The AWS config file cannot be read or written safely; nothing was changed."""
+
+
+class ProfileConflict(ConfigFileError):
+    """The profile already holds another credential style and is not ours to replace."""
+
+    def __init__(self, message: str, profile: str, suggestion: str | None = None) -> None:
+        super().__init__(message)
+        self.profile = profile
+        self.suggestion = suggestion
+
+
+class CacheFileError(LoginTrayError):
+    """A token cache or credentials file is unreadable or damaged."""
+
+
+class SessionNotFound(LoginTrayError):
+    """No session matches the given id or profile name."""

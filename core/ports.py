@@ -7,11 +7,10 @@ terminal answered.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Protocol
-
-import time
 
 
 class Clock(Protocol):

@@ -16,8 +16,9 @@ DEBIAN_PACKAGES=(
   dbus dbus-x11 dunst libnotify-bin gnome-keyring libsecret-tools
   # a real browser for the sign-in page tests
   chromium
-  python3-venv
 )
+# Debian's python3 ships venv/ensurepip separately
+python3 -c 'import venv, ensurepip' 2>/dev/null || DEBIAN_PACKAGES+=(python3-venv)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do

@@ -1,0 +1,68 @@
+"""One way to write a file so that readers never see half of it.
+
+Every file the app writes that another process may read at the same time
+(sessions, short-lived credentials, secrets, caches) goes through
+:func:`atomic_write_bytes`: a temporary file in the same directory, ``fsync``,
+then ``os.replace``. The file is private (0600) and its directory 0700.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+PRIVATE_FILE_MODE = 0o600
+PRIVATE_DIR_MODE = 0o700
+
+
+def ensure_private_dir(directory: Path) -> None:
+    """Create ``directory`` (and parents) and make sure only the owner can enter it."""
+    directory.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+    if (directory.stat().st_mode & 0o777) != PRIVATE_DIR_MODE:
+        os.chmod(directory, PRIVATE_DIR_MODE)
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, mode: int = PRIVATE_FILE_MODE) -> None:
+    """Replace ``path`` with ``data`` in one step.
+
+    The temporary file is created with ``mode`` before any byte is written,
+    so secrets are never readable by others, not even for a moment.
+    """
+    ensure_private_dir(path.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(tmp_name)
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def atomic_write_text(path: Path, text: str, *, mode: int = PRIVATE_FILE_MODE) -> None:
+    """:func:`atomic_write_bytes` for UTF-8 text."""
+    atomic_write_bytes(path, text.encode("utf-8"), mode=mode)
+
+
+def atomic_write_json(path: Path, payload: Any, *, mode: int = PRIVATE_FILE_MODE) -> None:
+    """:func:`atomic_write_bytes` for a JSON document (indented, trailing newline)."""
+    atomic_write_text(path, json.dumps(payload, indent=2) + "\n", mode=mode)
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make the rename itself durable (best effort: not every platform allows it)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -1,0 +1,720 @@
+"""Safe, minimal edits of the user's AWS config file (``~/.aws/config``).
+
+The file is precious: people keep hand-written comments, odd spacing and
+profiles of other tools in it. This module therefore never rewrites it from a
+parsed model. It parses the text with :mod:`configupdater` (which keeps every
+line's raw text) only to find where each section starts and ends, and splices
+new text in at those places. Every byte outside the sections we own is copied
+through unchanged.
+
+Rules:
+
+* A section is *ours* when the line directly under its header is the
+  :data:`MARKER` comment. We create, rewrite and delete only those sections.
+* A profile we write always holds ``region``, ``sts_regional_endpoints =
+  regional`` and exactly one of ``credential_process`` / ``login_session``.
+  Other settings a person adds to our section (``output = json``, comments)
+  are kept; our three lines are rewritten.
+* A profile that already holds another credential style (access keys, a role,
+  SSO, web identity, a credential process or another ``aws login`` session) is
+  refused with :class:`~core.errors.ProfileConflict`, worded like ``aws login``
+  and carrying a free name to use instead.
+* A profile that exists without any credentials (only ``region``/``output``
+  and the like) is not taken over silently either: the caller must name it in
+  ``adopt``. Adopting keeps its other settings; its ``region`` becomes the one
+  the caller passes (read the old one with :meth:`AwsConfigWriter.profile_settings`
+  to keep it).
+* The one edit we make to a section we do not own is
+  :meth:`AwsConfigWriter.set_sts_regional`, used by the doctor when the user
+  asks it to fix a profile: it sets (or adds) the single line
+  ``sts_regional_endpoints = regional`` and touches nothing else.
+* Every write is one atomic replace (temporary file in the same directory,
+  ``fsync``, ``os.replace``) under an inter-process lock, keeps the file's
+  mode (0600 for a new file), follows a symlinked config to its target, and
+  first saves the previous version as ``<config>.aws-login-tray.bak`` so
+  :meth:`AwsConfigWriter.undo` can restore it.
+* A file that cannot be parsed (bad syntax, duplicate sections or keys, bad
+  UTF-8) raises :class:`~core.errors.ConfigFileError` naming file and line;
+  nothing is written.
+"""
+
+from __future__ import annotations
+
+import configparser
+import contextlib
+import logging
+import os
+import re
+import shlex
+import stat
+import tempfile
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import filelock
+from configupdater import Comment, ConfigUpdater, Option, Section, Space
+
+from core.errors import ConfigFileError, ProfileConflict
+
+log = logging.getLogger(__name__)
+
+MARKER = "# managed by aws-login-tray: edits to region and credential lines are overwritten"
+"""The comment line under the header of every section we own."""
+MARKER_PREFIX = "# managed by aws-login-tray"
+"""How ownership is recognised (the rest of the marker line may change between versions)."""
+BACKUP_SUFFIX = ".aws-login-tray.bak"
+LOCK_TIMEOUT_SECONDS = 30.0
+
+MANAGED_KEYS = ("region", "sts_regional_endpoints", "credential_process", "login_session")
+"""The keys we rewrite in a section we own."""
+
+_PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,63}$")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z0-9]+)+-\d+$")
+_STS_KEY_LINE = re.compile(
+    r"^(?P<lead>[ \t]*sts_regional_endpoints[ \t]*[=:][ \t]*)(?P<value>.*?)(?P<eol>\r?\n)?$", re.IGNORECASE
+)
+
+_STYLE_WEB_IDENTITY = "Web Identity"
+_STYLE_SSO = "SSO"
+_STYLE_ACCESS_KEY = "Access Key"
+_STYLE_ROLE = "Assume Role"
+_STYLE_PROCESS = "Credential Process"
+_STYLE_LOGIN = "another aws login session"
+
+
+@dataclass(frozen=True)
+class ProfileSpec:
+    """One profile we want in the config file.
+
+    Exactly one of ``credential_process`` and ``login_session`` must be set.
+    """
+
+    name: str
+    region: str
+    credential_process: str | None = None
+    login_session: str | None = None
+
+
+@dataclass
+class ConfigSection:
+    """One section of the config file as parsed (read-only view)."""
+
+    header: str
+    """The text between the brackets, e.g. ``profile dev`` or ``sso-session corp``."""
+    profile: str | None
+    """The profile name botocore derives from the header, or None for other sections."""
+    owned: bool
+    settings: dict[str, str]
+    """Option names (lower-case, as botocore sees them) to raw values."""
+    lineno: int
+    """1-based line of the header."""
+    _block: Section = field(repr=False)
+
+
+class ConfigDocument:
+    """A parsed config file that can be turned back into the exact same text."""
+
+    def __init__(self, text: str, path: Path) -> None:
+        """Parse ``text`` (the content of ``path``).
+
+        Raises:
+            ConfigFileError: syntax errors, duplicate sections or keys.
+        """
+        self.path = path
+        self.text = text
+        self.newline = "\r\n" if "\r\n" in text else "\n"
+        _check_with_configparser(text, path)
+        updater = ConfigUpdater()
+        try:
+            updater.read_string(text, source=str(path))
+        except configparser.Error as exc:
+            raise _parse_error(path, exc) from None
+        if str(updater) != text:  # pragma: no cover - configupdater guarantees this for valid files
+            raise ConfigFileError(f"{path}: cannot be edited without changing other lines; nothing was changed")
+        self._blocks = list(updater.iter_blocks())
+        self.sections: list[ConfigSection] = []
+        line = 1
+        for block in self._blocks:
+            if isinstance(block, Section):
+                self.sections.append(
+                    ConfigSection(
+                        header=block.name,
+                        profile=profile_name_of(block.name),
+                        owned=_is_owned(block),
+                        settings={opt.key: (opt.value or "") for opt in block.iter_options()},
+                        lineno=line,
+                        _block=block,
+                    )
+                )
+            line += str(block).count("\n")
+
+    @classmethod
+    def load(cls, path: Path) -> ConfigDocument:
+        """Read and parse ``path``; a missing file is an empty document.
+
+        Raises:
+            ConfigFileError: unreadable, not UTF-8, or not parseable.
+        """
+        return cls(read_config_text(path), path)
+
+    def profile_sections(self, name: str) -> list[ConfigSection]:
+        """Every section that defines profile ``name`` (normally zero or one)."""
+        return [s for s in self.sections if s.profile == name]
+
+    def profiles(self) -> list[ConfigSection]:
+        """Every profile section, in file order."""
+        return [s for s in self.sections if s.profile is not None]
+
+    def section(self, header: str) -> ConfigSection | None:
+        """The section with exactly this header text, if any."""
+        for s in self.sections:
+            if s.header == header:
+                return s
+        return None
+
+    def render(self, replacements: dict[int, str], appended: str = "") -> str:
+        """The file text with some top-level blocks replaced by new text.
+
+        Args:
+            replacements: ``id(section block)`` to its new text.
+            appended: text added at the end.
+        """
+        parts = [replacements.get(id(block), str(block)) for block in self._blocks]
+        return "".join(parts) + appended
+
+    def text_before(self, section: ConfigSection) -> str:
+        """All text that precedes ``section``."""
+        out = []
+        for block in self._blocks:
+            if block is section._block:
+                break
+            out.append(str(block))
+        return "".join(out)
+
+
+def profile_name_of(header: str) -> str | None:
+    """The profile a section header defines, the way botocore reads it."""
+    if header == "default":
+        return "default"
+    if not header.startswith("profile"):
+        return None
+    try:
+        parts = shlex.split(header)
+    except ValueError:
+        return None
+    if len(parts) == 2 and parts[0] == "profile":
+        return parts[1]
+    return None
+
+
+def header_for(name: str) -> str:
+    """``[default]`` for the default profile, ``[profile NAME]`` otherwise."""
+    return "[default]" if name == "default" else f"[profile {name}]"
+
+
+def read_config_text(path: Path) -> str:
+    """The config file's text ("" when it does not exist yet).
+
+    Raises:
+        ConfigFileError: unreadable or not UTF-8 (with the first bad line).
+    """
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return ""
+    except OSError as exc:
+        raise ConfigFileError(f"{path}: cannot be read ({exc.strerror or exc}); nothing was changed") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigFileError(f"{path}: line {line}: not valid UTF-8 text; nothing was changed") from None
+
+
+class AwsConfigWriter:
+    """Adds, updates and removes the profiles aws-login-tray owns.
+
+    Args:
+        config_path: the AWS config file (``AppPaths.aws_config_file``).
+        lock_path: the inter-process lock file; defaults to
+            ``AppPaths.locks_dir / "aws-config.lock"``.
+    """
+
+    def __init__(self, config_path: Path, lock_path: Path | None = None) -> None:
+        self.config_path = config_path
+        if lock_path is None:
+            from core.paths import AppPaths
+
+            lock_path = AppPaths.from_environment().locks_dir / "aws-config.lock"
+        self.lock_path = lock_path
+
+    @property
+    def backup_path(self) -> Path:
+        """Where the version before our last write is kept (one step of undo)."""
+        target = self._target()
+        return target.with_name(target.name + BACKUP_SUFFIX)
+
+    # -- reading -----------------------------------------------------------
+
+    def owned_profiles(self) -> list[str]:
+        """Names of the profiles we own, in file order.
+
+        Raises:
+            ConfigFileError: the file cannot be parsed.
+        """
+        doc = ConfigDocument.load(self.config_path)
+        return [s.profile for s in doc.profiles() if s.owned and s.profile is not None]
+
+    def profile_settings(self, name: str) -> dict[str, str] | None:
+        """The settings of profile ``name`` as written in the file, or None when absent."""
+        sections = ConfigDocument.load(self.config_path).profile_sections(name)
+        return dict(sections[0].settings) if sections else None
+
+    def check_available(self, name: str, *, login_session: str | None = None, adopt: bool = False) -> None:
+        """Make sure we may write profile ``name``.
+
+        Args:
+            name: the profile name.
+            login_session: the session ARN we would write; an unowned profile
+                already bound to this very ARN may then be adopted.
+            adopt: allow taking over an existing profile that holds no other
+                credentials.
+
+        Raises:
+            ProfileConflict: the profile is someone else's, with a free name as suggestion.
+            ConfigFileError: the file cannot be parsed.
+        """
+        doc = ConfigDocument.load(self.config_path)
+        _check_name(name, doc)
+        _check_takeover(doc, name, login_session, adopt)
+
+    # -- writing -----------------------------------------------------------
+
+    def apply(
+        self,
+        upserts: Sequence[ProfileSpec] = (),
+        removals: Sequence[str] = (),
+        *,
+        adopt: Collection[str] = (),
+    ) -> None:
+        """Write and delete our profiles in one atomic, locked step.
+
+        Args:
+            upserts: profiles to create or rewrite.
+            removals: profiles to delete; a profile we do not own is left
+                alone (and logged), a missing one is ignored.
+            adopt: names of existing credential-less profiles the user agreed
+                to hand over to us.
+
+        Raises:
+            ProfileConflict: an upsert targets someone else's profile; nothing written.
+            ConfigFileError: the file cannot be parsed or written; nothing changed.
+        """
+        for spec in upserts:
+            _validate_spec(spec)
+        names = [s.name for s in upserts]
+        if len(set(names)) != len(names):
+            raise ValueError("the same profile appears twice in one apply()")
+        with self._locked():
+            doc = ConfigDocument.load(self._target())
+            new_text = _edit(doc, upserts, removals, set(adopt))
+            self._commit(doc, new_text)
+
+    def set_sts_regional(self, names: Sequence[str]) -> list[str]:
+        """Set ``sts_regional_endpoints = regional`` on profiles, owned or not.
+
+        This is the one edit made to sections we do not own: only that single
+        line is changed (or added after the section's last setting); every
+        other byte stays as it is.
+
+        Returns:
+            The profiles that were changed.
+
+        Raises:
+            ConfigFileError: a profile is missing, or the file cannot be parsed or written.
+        """
+        with self._locked():
+            doc = ConfigDocument.load(self._target())
+            replacements: dict[int, str] = {}
+            changed: list[str] = []
+            for name in names:
+                sections = doc.profile_sections(name)
+                if not sections:
+                    raise ConfigFileError(f"{self.config_path}: there is no profile {name!r}; nothing was changed")
+                for section in sections:
+                    if section.settings.get("sts_regional_endpoints", "").strip().lower() == "regional":
+                        continue
+                    replacements[id(section._block)] = _with_regional_sts(section._block, doc.newline)
+                    if name not in changed:
+                        changed.append(name)
+            self._commit(doc, doc.render(replacements))
+            return changed
+
+    def undo(self) -> None:
+        """Restore the version saved before our last write (one step).
+
+        Raises:
+            ConfigFileError: there is nothing to undo, or the file cannot be written.
+        """
+        with self._locked():
+            backup = self.backup_path
+            try:
+                data = backup.read_bytes()
+            except FileNotFoundError:
+                raise ConfigFileError(f"{self.config_path}: there is no earlier version to restore") from None
+            except OSError as exc:
+                raise ConfigFileError(f"{backup}: cannot be read ({exc.strerror or exc})") from None
+            self._write(self._target(), data)
+            with contextlib.suppress(OSError):
+                backup.unlink()
+
+    # -- internals ---------------------------------------------------------
+
+    def _target(self) -> Path:
+        """The real file: a symlinked config (dotfile managers) is edited in place, not replaced."""
+        path = self.config_path
+        if path.is_symlink():
+            return path.resolve()
+        return path
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        try:
+            self.lock_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            lock = filelock.FileLock(str(self.lock_path), timeout=LOCK_TIMEOUT_SECONDS)
+            lock.acquire()
+        except filelock.Timeout:
+            raise ConfigFileError(
+                f"{self.config_path}: another program is still editing it; nothing was changed"
+            ) from None
+        except OSError as exc:
+            raise ConfigFileError(
+                f"{self.lock_path}: cannot create the lock file ({exc.strerror or exc}); nothing was changed"
+            ) from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def _commit(self, doc: ConfigDocument, new_text: str) -> None:
+        if new_text == doc.text:
+            return
+        # A last check that what we write is something botocore can read.
+        ConfigDocument(new_text, doc.path)
+        target = self._target()
+        old = doc.text.encode("utf-8")
+        self._write(self.backup_path, old, keep_mode_of=target if target.exists() else None)
+        self._write(target, new_text.encode("utf-8"))
+
+    def _write(self, path: Path, data: bytes, *, keep_mode_of: Path | None = None) -> None:
+        try:
+            _replace_file(path, data, keep_mode_of=keep_mode_of)
+        except OSError as exc:
+            raise ConfigFileError(f"{path}: cannot be written ({exc.strerror or exc}); nothing was changed") from None
+
+
+def _replace_file(path: Path, data: bytes, *, keep_mode_of: Path | None = None) -> None:
+    """Atomically replace ``path``, keeping its mode (0600 when new) and its owner when we can.
+
+    Unlike :func:`core.atomic.atomic_write_bytes` this never changes the
+    permissions of the directory: ``~/.aws`` belongs to the user.
+    """
+    source = keep_mode_of or path
+    try:
+        st: os.stat_result | None = source.stat()
+    except FileNotFoundError:
+        st = None
+    mode = stat.S_IMODE(st.st_mode) if st is not None else 0o600
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(tmp_name)
+    try:
+        os.fchmod(fd, mode)
+        if st is not None and os.geteuid() == 0 and (st.st_uid, st.st_gid) != (0, 0):
+            os.fchown(fd, st.st_uid, st.st_gid)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    with contextlib.suppress(OSError):
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+# -- parsing helpers ------------------------------------------------------------
+
+
+def _check_with_configparser(text: str, path: Path) -> None:
+    """Reject what botocore's own reader (``configparser.RawConfigParser``) rejects."""
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read_string(text, source=str(path))
+    except configparser.Error as exc:
+        raise _parse_error(path, exc) from None
+
+
+def _parse_error(path: Path, exc: configparser.Error) -> ConfigFileError:
+    lineno: int | None = getattr(exc, "lineno", None)
+    what = "cannot be parsed"
+    if isinstance(exc, configparser.DuplicateSectionError):
+        what = f"section [{exc.section}] appears twice"
+    elif isinstance(exc, configparser.DuplicateOptionError):
+        what = f"{exc.option!r} appears twice in section [{exc.section}]"
+    elif isinstance(exc, configparser.MissingSectionHeaderError):
+        what = "a setting comes before any [section] header"
+    elif isinstance(exc, configparser.ParsingError):
+        what = "a line is neither a [section], a 'key = value' setting nor a comment"
+        if exc.errors:
+            lineno = exc.errors[0][0]
+    where = f"line {lineno}: " if lineno else ""
+    return ConfigFileError(f"{path}: {where}{what}; nothing was changed")
+
+
+def _is_owned(block: Section) -> bool:
+    first = next(iter(block.iter_blocks()), None)
+    return isinstance(first, Comment) and str(first).lstrip().startswith(MARKER_PREFIX)
+
+
+def _credential_style(settings: dict[str, str], login_session: str | None) -> str | None:
+    """The credential style a profile already holds, named as ``aws login`` names it."""
+    if "web_identity_token_file" in settings:
+        return _STYLE_WEB_IDENTITY
+    if any(key == "sso_session" or key.startswith("sso_") for key in settings):
+        return _STYLE_SSO
+    if any(key in settings for key in ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")):
+        return _STYLE_ACCESS_KEY
+    if any(key in settings for key in ("role_arn", "source_profile", "credential_source")):
+        return _STYLE_ROLE
+    if "credential_process" in settings and "aws-login-tray" not in settings["credential_process"]:
+        return _STYLE_PROCESS
+    existing = settings.get("login_session")
+    if existing is not None and (login_session is None or existing.strip() != login_session):
+        return _STYLE_LOGIN
+    return None
+
+
+def suggest_name(doc: ConfigDocument, name: str) -> str:
+    """A profile name close to ``name`` that is free in ``doc``."""
+    taken = {s.profile for s in doc.profiles()}
+    base = re.sub(r"[^A-Za-z0-9_.@+-]", "-", name).strip("-.") or "login"
+    if not base[0].isalnum():
+        base = "p" + base
+    base = base[:50]
+    candidate = f"{base}-login"
+    counter = 2
+    while candidate in taken:
+        candidate = f"{base}-login-{counter}"
+        counter += 1
+    return candidate
+
+
+def _check_name(name: str, doc: ConfigDocument) -> None:
+    if not _PROFILE_NAME.match(name):
+        suggestion = suggest_name(doc, name)
+        raise ProfileConflict(
+            f"{name!r} cannot be used as a profile name: use letters, digits and - _ . @ + only"
+            f" (for example {suggestion!r}).",
+            name,
+            suggestion,
+        )
+
+
+def _check_takeover(doc: ConfigDocument, name: str, login_session: str | None, adopt: bool) -> None:
+    sections = doc.profile_sections(name)
+    if not sections:
+        return
+    suggestion = suggest_name(doc, name)
+    if len(sections) > 1:
+        raise ProfileConflict(
+            f"Profile {name!r} is defined more than once in {doc.path} ([default] and [profile default]);"
+            f" use another name such as {suggestion!r}.",
+            name,
+            suggestion,
+        )
+    section = sections[0]
+    if section.owned:
+        return
+    style = _credential_style(section.settings, login_session)
+    if style is not None:
+        raise ProfileConflict(
+            f"Profile {name!r} is already configured with {style} credentials. Use another profile name"
+            f" such as {suggestion!r}, or first remove the existing credentials from {name!r} yourself.",
+            name,
+            suggestion,
+        )
+    if not adopt:
+        raise ProfileConflict(
+            f"Profile {name!r} already exists in {doc.path} and was not created by aws-login-tray."
+            f" Use another name such as {suggestion!r}, or allow taking it over (its other settings are kept).",
+            name,
+            suggestion,
+        )
+
+
+def _validate_spec(spec: ProfileSpec) -> None:
+    if (spec.credential_process is None) == (spec.login_session is None):
+        raise ValueError(f"profile {spec.name!r}: set exactly one of credential_process and login_session")
+    if not _REGION.match(spec.region):
+        raise ValueError(f"profile {spec.name!r}: {spec.region!r} is not an AWS Region name")
+    for value in (spec.credential_process, spec.login_session):
+        if value is not None and (not value.strip() or value != value.strip() or any(c in value for c in "\r\n")):
+            raise ValueError(f"profile {spec.name!r}: a value must be one non-empty line without outer spaces")
+
+
+# -- editing ------------------------------------------------------------------
+
+
+def _managed_lines(spec: ProfileSpec, newline: str) -> str:
+    lines = [MARKER, f"region = {spec.region}", "sts_regional_endpoints = regional"]
+    if spec.credential_process is not None:
+        lines.append(f"credential_process = {spec.credential_process}")
+    else:
+        lines.append(f"login_session = {spec.login_session}")
+    return "".join(line + newline for line in lines)
+
+
+_CREDENTIAL_KEYS = frozenset(
+    {
+        "aws_access_key_id",
+        "aws_secret_access_key",
+        "aws_session_token",
+        "role_arn",
+        "source_profile",
+        "credential_source",
+        "web_identity_token_file",
+        "sso_session",
+    }
+)
+
+
+def _drops(child: object) -> bool:
+    """Whether a line of our own section is rewritten (so the old one goes)."""
+    if isinstance(child, Comment):
+        return str(child).lstrip().startswith(MARKER_PREFIX)
+    if isinstance(child, Option):
+        key = child.key
+        return key in MANAGED_KEYS or key in _CREDENTIAL_KEYS or key.startswith("sso_")
+    return False
+
+
+def _rewrite_section(block: Section, spec: ProfileSpec, newline: str) -> str:
+    """Our section with our lines rewritten and every other line kept."""
+    header = _header_line(block, newline)
+    kept = "".join(str(child) for child in block.iter_blocks() if not _drops(child))
+    return header + _managed_lines(spec, newline) + kept
+
+
+def _new_section(spec: ProfileSpec, newline: str) -> str:
+    return header_for(spec.name) + newline + _managed_lines(spec, newline)
+
+
+def _append(text: str, block: str, newline: str) -> str:
+    """``text`` plus a blank line and ``block`` (removing ``block`` later restores ``text``)."""
+    if not text:
+        return block
+    if not text.endswith("\n"):
+        text += newline
+    return text + newline + block
+
+
+def _remove_section(doc: ConfigDocument, section: ConfigSection) -> tuple[str, str]:
+    """The text that replaces ``section`` and the new text before it.
+
+    Comments and blank lines that follow the section's last setting usually
+    introduce the next section, so they are kept; one blank separator line is
+    dropped so that removing a section we appended restores the file exactly.
+    """
+    children = list(section._block.iter_blocks())
+    trailing: list[str] = []
+    for child in reversed(children):
+        if isinstance(child, Space | Comment) and not _drops(child):
+            trailing.insert(0, str(child))
+        else:
+            break
+    kept = "".join(trailing)
+    before = doc.text_before(section)
+    newline = doc.newline
+    if before.endswith(newline + newline) or before == newline:
+        before = before[: -len(newline)]
+    elif kept.startswith(newline):
+        kept = kept[len(newline) :]
+    return kept, before
+
+
+def _edit(doc: ConfigDocument, upserts: Sequence[ProfileSpec], removals: Sequence[str], adopt: set[str]) -> str:
+    newline = doc.newline
+    replacements: dict[int, str] = {}
+    appended: list[ProfileSpec] = []
+    for spec in upserts:
+        _check_name(spec.name, doc)
+        _check_takeover(doc, spec.name, spec.login_session, spec.name in adopt)
+        sections = doc.profile_sections(spec.name)
+        if sections:
+            replacements[id(sections[0]._block)] = _rewrite_section(sections[0]._block, spec, newline)
+        else:
+            appended.append(spec)
+    removed: list[ConfigSection] = []
+    for name in removals:
+        for section in doc.profile_sections(name):
+            if not section.owned:
+                log.warning("not removing profile %r from %s: it is not managed by aws-login-tray", name, doc.path)
+                continue
+            if id(section._block) in replacements:
+                raise ValueError(f"profile {name!r} is both written and removed in one apply()")
+            removed.append(section)
+    text = doc.render(replacements)
+    if removed:
+        # Removal changes the text before a section (one blank line), so do it
+        # on a fresh parse of the text, one section at a time.
+        for section in removed:
+            current = ConfigDocument(text, doc.path)
+            target = current.section(section.header)
+            assert target is not None
+            kept, before = _remove_section(current, target)
+            after = text[len(current.text_before(target)) + len(str(target._block)) :]
+            text = before + kept + after
+    for spec in appended:
+        text = _append(text, _new_section(spec, newline), newline)
+    return text
+
+
+def _header_line(block: Section, newline: str) -> str:
+    """The section's header line exactly as written (with a line end added if it had none)."""
+    first, sep, _ = str(block).partition("\n")
+    return first + sep if sep else first + newline
+
+
+def _is_comment_or_blank(line: str) -> bool:
+    stripped = line.strip()
+    return not stripped or stripped[0] in "#;"
+
+
+def _with_regional_sts(block: Section, newline: str) -> str:
+    """``block``'s text with ``sts_regional_endpoints = regional`` set, nothing else changed."""
+    header = _header_line(block, newline)
+    children = list(block.iter_blocks())
+    parts = [str(child) for child in children]
+    for index, child in enumerate(children):
+        if isinstance(child, Option) and child.key == "sts_regional_endpoints":
+            first, sep, rest = parts[index].partition("\n")
+            match = _STS_KEY_LINE.match(first + sep)
+            assert match is not None
+            line_end = ("\r" if first.endswith("\r") else "") + (sep or newline)
+            # Continuation lines of the old value go with it; comment lines stay.
+            comments = [line for line in rest.splitlines(keepends=True) if _is_comment_or_blank(line)]
+            parts[index] = match.group("lead") + "regional" + line_end + "".join(comments)
+            return header + "".join(parts)
+    last_option = max((i for i, c in enumerate(children) if isinstance(c, Option)), default=-1)
+    if last_option >= 0 and not parts[last_option].endswith("\n"):
+        parts[last_option] += newline
+    parts.insert(last_option + 1, "sts_regional_endpoints = regional" + newline)
+    return header + "".join(parts)

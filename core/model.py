@@ -160,6 +160,16 @@ class Session:
     credentials_expire_at: datetime | None = None
     last_refresh_at: datetime | None = None
     history: tuple[RefreshRecord, ...] = ()
+    sign_in_region: str | None = None
+    """The Region whose AWS Sign-In issued the refresh token (None: same as ``region``).
+
+    Refreshes always go there, even after the profile's ``region`` is changed.
+    """
+
+    @property
+    def refresh_region(self) -> str:
+        """Where refreshes of this session are sent."""
+        return self.sign_in_region or self.region
 
     @property
     def account_id(self) -> str:

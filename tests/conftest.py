@@ -10,6 +10,8 @@ import pytest
 
 from tests.support.keyrings import TestFileKeyring
 
+pytest_plugins = ["tests.support.emulator"]
+
 
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:

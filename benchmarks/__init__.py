@@ -1,0 +1,1 @@
+"""Speed measurements of aws-login-tray's hot paths (run with ``python -m benchmarks``)."""

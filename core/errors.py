@@ -74,3 +74,11 @@ class CacheFileError(LoginTrayError):
 
 class SessionNotFound(LoginTrayError):
     """No session matches the given id or profile name."""
+
+
+class InvalidVerificationCode(InvalidRequestError):
+    """The code pasted for a cross-device sign-in is malformed or belongs to another sign-in."""
+
+
+class IdentityMismatch(InvalidRequestError):
+    """STS reports a different identity than the one AWS Sign-In said it signed in."""

@@ -588,8 +588,6 @@ async def cmd_import(cli: Cli, args: argparse.Namespace) -> int:
     worst = EXIT_OK
     async with cli.service() as service:
         adopt = getattr(service, "adopt_session", None)
-        if adopt is None:
-            raise LoginTrayError("This build cannot import sessions.")
         for candidate in candidates:
             label = candidate.profile_name
             problem = candidate.problem
@@ -603,6 +601,8 @@ async def cmd_import(cli: Cli, args: argparse.Namespace) -> int:
                 or (entry.sign_in_region if entry else None)
                 or configured_region(cli, service.settings(), candidate.profile)
             )
+            if adopt is None:
+                raise LoginTrayError("This build cannot import sessions.")
             if entry is None or region is None:
                 worst = worst or EXIT_USAGE
                 cli.stderr.write(f"{PROG}: {label}: no Region is known; set `region` in the profile first.\n")

@@ -533,9 +533,14 @@ class SigninClient:
         """
         return await asyncio.to_thread(self._get_caller_identity, credentials)
 
-    def _get_caller_identity(self, credentials: Credentials) -> str:
+    def sts_client(self, credentials: Credentials) -> Any:
+        """A botocore STS client for ``credentials`` on the regional endpoint of :attr:`region`.
+
+        ``sts_regional_endpoints`` is forced to ``regional`` whatever the
+        environment or config file says; ``AWS_ENDPOINT_URL_STS`` still wins,
+        as it does for every SDK.
+        """
         import boto3
-        import botocore.exceptions as bce
         import botocore.session
         from botocore.config import Config
 
@@ -554,7 +559,12 @@ class SigninClient:
             read_timeout=self._read_timeout,
             user_agent_appid=USER_AGENT_APP_ID,
         )
-        sts = session.client("sts", config=config)
+        return session.client("sts", config=config)
+
+    def _get_caller_identity(self, credentials: Credentials) -> str:
+        import botocore.exceptions as bce
+
+        sts = self.sts_client(credentials)
         try:
             arn: str = sts.get_caller_identity()["Arn"]
         except bce.ClientError as error:

@@ -13,13 +13,14 @@ import pytest
 
 from core.dpop import DpopKey
 from core.errors import (
+    IdentityMismatch,
     InvalidRequestError,
     InvalidVerificationCode,
     SignInCancelled,
     SignInRequired,
     TransientServiceError,
 )
-from core.model import SessionSecrets
+from core.model import Credentials, SessionSecrets
 from core.signin import CROSS_DEVICE_CLIENT_ID, SAME_DEVICE_CLIENT_ID, SigninClient, TokenResult
 from tests.support.emulator import EmulatorHandle, http_request
 
@@ -420,3 +421,37 @@ def test_messages_never_carry_secrets(client: SigninClient, pointed: EmulatorHan
     assert "PRIVATE KEY" not in text
     assert result.credentials.secret_access_key not in repr(result)
     assert result.secrets.refresh_token not in repr(result)
+
+
+def test_concurrent_refreshes_of_different_sessions_use_their_own_keys(
+    client: SigninClient, pointed: EmulatorHandle
+) -> None:
+    sessions = [_sign_in(client, pointed, n) for n in (1, 2, 3)]
+
+    async def refresh_all() -> list[TokenResult]:
+        results: list[TokenResult] = []
+        current = sessions
+        for _ in range(3):
+            current = list(await asyncio.gather(*(client.refresh(s.secrets) for s in current)))
+            results.extend(current)
+        return results
+
+    results = asyncio.run(refresh_all())
+    assert len(results) == 9
+    assert pointed.tokens()["refused"] == []
+    for before, after in zip(sessions, results[-3:], strict=True):
+        assert after.secrets.dpop_key_pem == before.secrets.dpop_key_pem
+        assert after.credentials.account_id == before.credentials.account_id
+
+
+def test_identity_mismatch_after_sign_in_is_refused(
+    client: SigninClient, pointed: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def other_identity(credentials: Credentials) -> str:
+        return "arn:aws:sts::444455556666:assumed-role/Admin/mallory"
+
+    monkeypatch.setattr(client, "caller_identity", other_identity)
+    browser = FakeBrowser(pointed, 1)
+    with pytest.raises(IdentityMismatch, match="different identity"):
+        asyncio.run(client.sign_in_same_device(browser, timeout=30))
+    browser.join()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -17,6 +18,7 @@ from core.errors import (
     SignInRequired,
     TransientServiceError,
 )
+from core.model import Credentials
 from core.pkce import PkceSet
 from core.signin import (
     CROSS_DEVICE_CLIENT_ID,
@@ -252,3 +254,30 @@ def test_authorize_url_carries_the_protocol_parameters() -> None:
     assert pkce.verifier not in url
     assert "redirect_uri=http%3A%2F%2F127.0.0.1%3A5555%2Foauth%2Fcallback" in url
     assert CROSS_DEVICE_CLIENT_ID != SAME_DEVICE_CLIENT_ID
+
+
+# -- STS ------------------------------------------------------------------------
+
+
+def _dummy_credentials() -> Credentials:
+    return Credentials(
+        access_key_id="ASIAEXAMPLEEXAMPLE00",
+        secret_access_key="not-a-secret",
+        session_token="not-a-token",
+        expires_at=datetime(2026, 1, 1, tzinfo=UTC),
+        account_id="111122223333",
+    )
+
+
+def test_sts_uses_the_regional_endpoint_even_when_legacy_is_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_STS_REGIONAL_ENDPOINTS", "legacy")
+    sts = SigninClient("us-east-1").sts_client(_dummy_credentials())
+    assert sts.meta.endpoint_url == "https://sts.us-east-1.amazonaws.com"
+    assert SigninClient("eu-west-3").sts_client(_dummy_credentials()).meta.endpoint_url == (
+        "https://sts.eu-west-3.amazonaws.com"
+    )
+
+
+def test_sts_endpoint_override_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:4599")
+    assert SigninClient("us-east-1").sts_client(_dummy_credentials()).meta.endpoint_url == "http://127.0.0.1:4599"

@@ -1,0 +1,253 @@
+"""The tray app's composition root: one QApplication, one qasync loop, one object graph.
+
+:func:`main` parses the options, starts the demo emulator when asked,
+makes sure only one instance runs, builds the session manager and the
+widgets (:class:`TrayApp`), and runs until Quit, SIGINT or SIGTERM. On the
+way out it awaits ``SessionService.stop()`` so refreshes and config
+writes in flight finish first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Callable
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
+
+from core.paths import AppPaths
+from core.ports import BrowserOpener, CodePrompt
+from core.service import SessionService
+from gui.actions import SessionActions
+from gui.autostart import DESKTOP_ID
+from gui.bridge import EventBridge
+from gui.dialogs import DialogCodePrompt
+from gui.doctor import DoctorPanel, core_doctor
+from gui.errors import ErrorPresenter, message_box_sink
+from gui.icons import IconSet
+from gui.notify import FreedesktopBackend, Notifier, TrayBalloonBackend
+from gui.settings_dialog import SettingsDialog
+from gui.single_instance import InstanceServer, ask_running_instance, server_name
+from gui.switcher import SwitcherWindow
+from gui.tasks import TaskRunner
+from gui.tray import TrayController
+
+log = logging.getLogger(__name__)
+
+STOP_TIMEOUT = 30.0
+NO_TRAY_TEXT = (
+    "No system tray was found on this desktop, so AWS Login Tray runs as a normal window. "
+    "Closing the window quits the app (sessions then stop refreshing)."
+)
+
+
+class TrayApp:
+    """Every widget and helper, wired to one :class:`core.service.SessionService`."""
+
+    def __init__(
+        self,
+        service: SessionService,
+        *,
+        presenter: ErrorPresenter,
+        icons: IconSet,
+        tray_available: bool,
+        doctor: DoctorPanel | None = None,
+        runner: TaskRunner | None = None,
+    ) -> None:
+        self.service = service
+        self.presenter = presenter
+        self.runner = runner or TaskRunner(presenter)
+        self.icons = icons
+        self.tray_available = tray_available
+        self.actions = SessionActions(service, self.runner)
+        self.bridge = EventBridge(service)
+        if doctor is not None:
+            doctor.setParent(None)
+        self.switcher = SwitcherWindow(self.actions, doctor, on_close=None if tray_available else self.quit)
+        self.switcher.setWindowIcon(icons.app_icon())
+        self.actions.parent_widget = lambda: self.switcher if self.switcher.isVisible() else None
+        self.tray = TrayController(
+            self.actions,
+            icons,
+            open_switcher=self.show_switcher,
+            open_settings=self.show_settings,
+            quit_app=self.quit,
+        )
+        self.notifier = Notifier(self.actions, TrayBalloonBackend(self.tray.tray))
+        self._dbus: FreedesktopBackend | None = None
+        self.bridge.core_event.connect(self.tray.on_event)
+        self.bridge.core_event.connect(self.switcher.on_event)
+        self.bridge.core_event.connect(self.notifier.on_event)
+        self.settings_dialog: SettingsDialog | None = None
+        self._quit = asyncio.Event()
+        self.exit_code = 0
+
+    def show_switcher(self) -> None:
+        """Bring the switcher window forward."""
+        self.switcher.present()
+
+    def show_settings(self) -> None:
+        """Open the settings dialog (one at a time, non-modal)."""
+        if self.settings_dialog is not None and self.settings_dialog.isVisible():
+            self.settings_dialog.raise_()
+            self.settings_dialog.activateWindow()
+            return
+        dialog = SettingsDialog(self.service, self.runner)
+        dialog.setWindowIcon(self.icons.app_icon())
+        self.settings_dialog = dialog
+        dialog.open()
+
+    def quit(self) -> None:
+        """Ask the app to stop (the run loop then shuts down cleanly)."""
+        self._quit.set()
+
+    async def run(self, *, use_dbus_notifications: bool = True) -> int:
+        """Start core, show the UI, wait for Quit, then stop core cleanly."""
+        if not self.presenter.has_sink:
+            self.presenter.set_sink(message_box_sink(None))
+        try:
+            await self.service.start()
+        except Exception as exc:
+            self.presenter.present(exc, "Start")
+        self.tray.rebuild()
+        if self.tray_available:
+            self.tray.show()
+        else:
+            self.presenter.show("AWS Login Tray", NO_TRAY_TEXT)
+            self.show_switcher()
+        if use_dbus_notifications:
+            self._dbus = await FreedesktopBackend.connect(str(self.icons.app_icon_path()))
+            if self._dbus is not None:
+                self.notifier.backend = self._dbus
+        await self._quit.wait()
+        await self.shutdown()
+        return self.exit_code
+
+    async def shutdown(self) -> None:
+        """Stop core (awaiting in-flight work), then tear the UI down."""
+        self.actions.cancel_sign_in()
+        try:
+            await asyncio.wait_for(self.service.stop(), STOP_TIMEOUT)
+        except Exception:
+            log.exception("stopping the session service failed")
+            self.exit_code = 1
+        await self.runner.drain(grace=5)
+        if self._dbus is not None:
+            await self._dbus.close()
+        self.bridge.close()
+        self.tray.hide()
+        self.switcher.close()
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="aws-login-tray", description="Keep aws login sessions fresh from the tray.")
+    parser.add_argument("--demo", action="store_true", help="run against a local AWS Sign-In emulator in a temp dir")
+    parser.add_argument("--debug", action="store_true", help="log debug messages to stderr")
+    return parser.parse_args(argv)
+
+
+def install_signal_handlers(on_signal: Callable[[], None], loop: asyncio.AbstractEventLoop) -> QTimer:
+    """SIGINT/SIGTERM quit cleanly. A short timer lets Python run its handlers while Qt waits."""
+
+    def handler(_signum: int, _frame: object) -> None:
+        loop.call_soon_threadsafe(on_signal)
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+    timer = QTimer()
+    timer.timeout.connect(lambda: None)
+    timer.start(250)
+    return timer
+
+
+def main(argv: list[str]) -> int:
+    """Run the tray app; returns the exit code."""
+    args = _parse(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.INFO, format="%(levelname)s %(name)s: %(message)s"
+    )
+    demo = None
+    if args.demo:
+        from gui.demo import DemoEnvironment
+
+        try:
+            demo = DemoEnvironment.start()
+        except (OSError, RuntimeError) as exc:
+            print(f"aws-login-tray: cannot start the demo: {exc}", file=sys.stderr)
+            return 1
+        print(demo.describe(), file=sys.stderr)
+    try:
+        return _run_gui(demo_text=demo.describe() if demo else None)
+    finally:
+        if demo is not None:
+            demo.stop()
+
+
+def _run_gui(*, demo_text: str | None) -> int:
+    import qasync
+
+    paths = AppPaths.from_environment()
+    existing = QApplication.instance()
+    qapp = (
+        existing
+        if isinstance(existing, QApplication)
+        else QApplication([sys.argv[0] if sys.argv else "aws-login-tray"])
+    )
+    qapp.setApplicationName("aws-login-tray")
+    qapp.setApplicationDisplayName("AWS Login Tray")
+    qapp.setDesktopFileName(DESKTOP_ID)
+    qapp.setQuitOnLastWindowClosed(False)
+
+    name = server_name(paths)
+    if ask_running_instance(name):
+        print("aws-login-tray is already running; asked it to show its switcher.", file=sys.stderr)
+        return 0
+    instance = InstanceServer(name)
+    instance.listen()
+
+    icons = IconSet()
+    qapp.setWindowIcon(icons.app_icon())
+    presenter = ErrorPresenter()
+    code_prompt = DialogCodePrompt()
+    from core.browser import WebBrowserOpener
+
+    opener = WebBrowserOpener(on_failure=None)
+    try:
+        service = make_session_manager(paths, open_browser=opener, code_prompt=code_prompt)
+    except ImportError:
+        QMessageBox.critical(None, "AWS Login Tray", "The session manager is not installed; cannot start.")
+        return 1
+
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    with loop:
+        runner = TaskRunner(presenter, loop)
+        check, fix = core_doctor(paths)
+        doctor = DoctorPanel(runner, check, fix)
+        tray_available = QSystemTrayIcon.isSystemTrayAvailable()
+        app = TrayApp(
+            service, presenter=presenter, icons=icons, tray_available=tray_available, doctor=doctor, runner=runner
+        )
+        instance.show_requested.connect(app.show_switcher)
+        _keepalive = install_signal_handlers(app.quit, loop)
+        if demo_text:
+            presenter.show("AWS Login Tray demo", demo_text)
+        code: int = loop.run_until_complete(app.run())
+        _keepalive.stop()
+    instance.close()
+    return code
+
+
+def make_session_manager(paths: AppPaths, *, open_browser: BrowserOpener, code_prompt: CodePrompt) -> SessionService:
+    """Build core's :class:`SessionManager` (imported late: it pulls in boto3)."""
+    from core.manager import SessionManager
+    from core.ports import SystemClock
+
+    manager: SessionService = SessionManager.create(
+        paths, clock=SystemClock(), open_browser=open_browser, code_prompt=code_prompt
+    )
+    return manager

@@ -1,0 +1,132 @@
+"""Regional-STS doctor findings in the switcher, each with a Fix button.
+
+The checks themselves live in core (``core.doctor``); this panel only
+runs them through the task runner (core does blocking file reads in an
+executor) and shows what they found.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from core.model import Session
+from core.paths import AppPaths
+from gui.tasks import TaskRunner
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem the doctor found, in words, with an optional fix."""
+
+    title: str
+    detail: str
+    fix_label: str | None = None
+    handle: object = None
+    """Whatever core needs back to apply the fix."""
+    explanation: str = ""
+    """Why it matters (shown as a tooltip)."""
+
+
+CheckFn = Callable[[], Coroutine[Any, Any, list[Finding]]]
+FixFn = Callable[[Finding], Coroutine[Any, Any, None]]
+
+
+class DoctorPanel(QGroupBox):
+    """Lists findings; a Fix button per fixable one; re-checks after each fix."""
+
+    def __init__(self, runner: TaskRunner, check: CheckFn, fix: FixFn, parent: QWidget | None = None) -> None:
+        super().__init__("Regional STS doctor", parent)
+        self._runner = runner
+        self._check = check
+        self._fix = fix
+        self.findings: list[Finding] = []
+        self._rows = QVBoxLayout()
+        self.status = QLabel("Not checked yet.")
+        self.status.setWordWrap(True)
+        self.recheck_button = QPushButton("Check again")
+        self.recheck_button.clicked.connect(self.run_check)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.status)
+        layout.addLayout(self._rows)
+        layout.addStretch(1)
+        layout.addWidget(self.recheck_button, 0, Qt.AlignmentFlag.AlignRight)
+        self._checked_for: tuple[str, ...] | None = None
+
+    def set_sessions(self, sessions: list[Session]) -> None:
+        """Re-check when the set of sessions (or their regions) changed."""
+        key = tuple(f"{s.id}:{s.region}:{s.profile_name}" for s in sessions)
+        if key != self._checked_for:
+            self._checked_for = key
+            self.run_check()
+
+    def run_check(self) -> None:
+        """Run the doctor in the background and show its findings."""
+        self.status.setText("Checking…")
+        self.recheck_button.setEnabled(False)
+        self._runner.start(
+            self._check(),
+            context="Doctor",
+            on_success=self.show_findings,
+            on_done=lambda: self.recheck_button.setEnabled(True),
+        )
+
+    def show_findings(self, findings: list[Finding]) -> None:
+        """Render ``findings`` (an empty list means all is well)."""
+        self.findings = list(findings)
+        while self._rows.count():
+            item = self._rows.takeAt(0)
+            if item is not None and (widget := item.widget()) is not None:
+                widget.deleteLater()
+        if not findings:
+            self.status.setText("No problems found: every profile sends STS calls to its regional endpoint.")
+            return
+        self.status.setText(f"{len(findings)} problem(s) found:")
+        for finding in findings:
+            row = QWidget()
+            row_layout = QHBoxLayout(row)
+            row_layout.setContentsMargins(0, 0, 0, 0)
+            text = QLabel(f"<b>{finding.title}</b><br>{finding.detail}")
+            text.setWordWrap(True)
+            text.setToolTip(finding.explanation)
+            row_layout.addWidget(text, 1)
+            if finding.fix_label:
+                button = QPushButton(finding.fix_label)
+                button.clicked.connect(lambda _c=False, f=finding: self.apply_fix(f))
+                row_layout.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
+            self._rows.addWidget(row)
+
+    def apply_fix(self, finding: Finding) -> None:
+        """Apply one fix, then check again."""
+        self._runner.start(self._fix(finding), context="Fix", on_success=lambda _r: self.run_check())
+
+
+def core_doctor(paths: AppPaths) -> tuple[CheckFn, FixFn]:
+    """Check and fix functions backed by ``core.doctor``, run in a worker thread (file I/O)."""
+    from core import doctor
+
+    async def check() -> list[Finding]:
+        found = await asyncio.get_running_loop().run_in_executor(None, doctor.scan, paths.aws_config_file)
+        return [
+            Finding(
+                f"Profile {f.profile}: {f.reason}",
+                f.detail,
+                "Fix" if f.fixable else None,
+                f.profile,
+                f.explanation,
+            )
+            for f in found
+        ]
+
+    async def fix(finding: Finding) -> None:
+        profile = str(finding.handle)
+        await asyncio.get_running_loop().run_in_executor(
+            None, lambda: doctor.fix(paths.aws_config_file, [profile], lock_path=paths.locks_dir / "aws-config.lock")
+        )
+
+    return check, fix

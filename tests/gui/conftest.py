@@ -1,0 +1,58 @@
+"""GUI test setup: offscreen Qt, one qasync loop for the whole session, a fake core."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtWidgets import QApplication
+
+from gui.actions import SessionActions
+from gui.errors import ErrorPresenter
+from gui.tasks import TaskRunner
+from tests.gui.fakes import FakeService, ManualClock, RecordingSink
+
+
+@pytest.fixture(scope="session")
+def qasync_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
+    """One qasync loop over pytest-qt's QApplication (a second loop would never wake its timers)."""
+    import qasync
+
+    loop = qasync.QEventLoop(qapp, already_running=True)
+    executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="gui-test")
+    loop.set_default_executor(executor)
+    asyncio.set_event_loop(loop)
+    yield loop
+    executor.shutdown(wait=True)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def service(clock: ManualClock) -> FakeService:
+    return FakeService(clock)
+
+
+@pytest.fixture
+def sink() -> RecordingSink:
+    return RecordingSink()
+
+
+@pytest.fixture
+def runner(qasync_loop: asyncio.AbstractEventLoop, sink: RecordingSink) -> TaskRunner:
+    return TaskRunner(ErrorPresenter(sink), qasync_loop)
+
+
+@pytest.fixture
+def actions(service: FakeService, runner: TaskRunner) -> SessionActions:
+    return SessionActions(service, runner)

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+
+from PySide6.QtCore import QCoreApplication
+from pytestqt.qtbot import QtBot
+
+from core.events import EventKind
+from gui.app import TrayApp, install_signal_handlers
+from gui.errors import ErrorPresenter
+from gui.icons import IconSet
+from gui.single_instance import InstanceServer, ask_running_instance, server_name
+from gui.tasks import TaskRunner
+from tests.gui.fakes import FakeService, RecordingBackend, RecordingSink
+
+
+def make_app(service: FakeService, runner: TaskRunner, sink: RecordingSink, *, tray: bool = True) -> TrayApp:
+    presenter = ErrorPresenter(sink)
+    return TrayApp(service, presenter=presenter, icons=IconSet(), tray_available=tray, runner=runner)
+
+
+def test_run_starts_core_and_quit_stops_it(
+    qtbot: QtBot, qasync_loop: asyncio.AbstractEventLoop, service: FakeService, runner: TaskRunner, sink: RecordingSink
+) -> None:
+    app = make_app(service, runner, sink)
+    task = qasync_loop.create_task(app.run(use_dbus_notifications=False))
+    qtbot.waitUntil(lambda: service.lifecycle == ["start"])
+    service.fill(2, active=0)
+    service.publish(EventKind.UPDATED, service.sessions()[0])
+    assert len(app.tray.session_actions) == 2
+    assert app.switcher.model.rowCount() == 2
+    app.tray.quit_action.trigger()
+    qtbot.waitUntil(task.done)
+    assert task.result() == 0
+    assert service.lifecycle == ["start", "stop"]
+    assert not app.tray.tray.isVisible()
+
+
+def test_notifications_follow_events(
+    qtbot: QtBot, service: FakeService, runner: TaskRunner, sink: RecordingSink
+) -> None:
+    app = make_app(service, runner, sink)
+    backend = RecordingBackend()
+    app.notifier.backend = backend
+    session = service.fill(1)[0]
+    service.publish(EventKind.NEEDS_SIGN_IN, session)
+    assert [note.title for note, _ in backend.shown] == [f"Sign in again: {session.profile_name}"]
+
+
+def test_without_a_tray_the_switcher_is_the_main_window(
+    qtbot: QtBot, qasync_loop: asyncio.AbstractEventLoop, service: FakeService, runner: TaskRunner, sink: RecordingSink
+) -> None:
+    app = make_app(service, runner, sink, tray=False)
+    task = qasync_loop.create_task(app.run(use_dbus_notifications=False))
+    qtbot.waitUntil(app.switcher.isVisible)
+    assert any("No system tray" in text for _title, text in sink.messages)
+    app.switcher.close()
+    qtbot.waitUntil(task.done)
+    assert service.lifecycle == ["start", "stop"]
+
+
+def test_sigterm_quits_cleanly(qtbot: QtBot, qasync_loop: asyncio.AbstractEventLoop) -> None:
+    quit_called: list[bool] = []
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    timer = install_signal_handlers(lambda: quit_called.append(True), qasync_loop)
+    try:
+        os.kill(os.getpid(), signal.SIGTERM)
+        qtbot.waitUntil(lambda: bool(quit_called))
+    finally:
+        timer.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def test_second_launch_asks_the_first_to_show(qtbot: QtBot, isolated_home: object) -> None:
+    from core.paths import AppPaths
+
+    name = server_name(AppPaths.from_environment())
+    assert not ask_running_instance(name)
+    server = InstanceServer(name)
+    assert server.listen()
+    try:
+        with qtbot.waitSignal(server.show_requested, timeout=5000):
+            assert ask_running_instance(name)
+            QCoreApplication.processEvents()
+    finally:
+        server.close()

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import asyncio
+
+from pytestqt.qtbot import QtBot
+
+from core.errors import SessionLimitReached, SignInCancelled, SignInRequired
+from gui.errors import ErrorPresenter, describe
+from gui.tasks import TaskRunner
+from tests.gui.fakes import RecordingSink
+
+
+def test_describe() -> None:
+    assert describe(SignInCancelled("closed")) is None
+    assert describe(asyncio.CancelledError()) is None
+    assert describe(SignInRequired("Sign in again: the session ended.", "TOKEN_EXPIRED")) == (
+        "Sign in again: the session ended."
+    )
+    text = describe(KeyError("x"))
+    assert text is not None
+    assert "KeyError" in text
+
+
+def test_messages_are_held_until_a_sink_exists() -> None:
+    presenter = ErrorPresenter()
+    presenter.present(SessionLimitReached("Five already."), "Sign in")
+    presenter.present(SignInCancelled("nope"), "Sign in")
+    sink = RecordingSink()
+    presenter.set_sink(sink)
+    assert sink.messages == [("aws-login-tray: Sign in", "Five already.")]
+
+
+def test_runner_routes_failures_and_results(qtbot: QtBot, runner: TaskRunner, sink: RecordingSink) -> None:
+    results: list[int] = []
+    done: list[str] = []
+
+    async def ok() -> int:
+        await asyncio.sleep(0)
+        return 7
+
+    async def fails() -> int:
+        raise SessionLimitReached("Sign one out first.")
+
+    async def cancelled() -> int:
+        raise SignInCancelled("closed the browser")
+
+    runner.start(ok(), on_success=results.append, on_done=lambda: done.append("ok"))
+    runner.start(fails(), context="Sign in", on_done=lambda: done.append("fails"))
+    runner.start(cancelled(), context="Sign in", on_done=lambda: done.append("cancelled"))
+    qtbot.waitUntil(lambda: len(done) == 3)
+    assert results == [7]
+    assert sink.messages == [("aws-login-tray: Sign in", "Sign one out first.")]
+    assert not runner.pending
+
+
+def test_cancelling_a_task_is_silent(qtbot: QtBot, runner: TaskRunner, sink: RecordingSink) -> None:
+    async def forever() -> None:
+        await asyncio.Event().wait()
+
+    task = runner.start(forever(), context="Sign in")
+    task.cancel()
+    qtbot.waitUntil(task.done)
+    qtbot.waitUntil(lambda: not runner.pending)
+    assert sink.messages == []

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from pytestqt.qtbot import QtBot
+
+from gui.actions import SessionActions
+from gui.doctor import DoctorPanel, Finding
+from gui.switcher import SwitcherWindow
+from gui.tasks import TaskRunner
+from tests.gui.fakes import FakeService
+
+
+def make_switcher(qtbot: QtBot, service: FakeService, actions: SessionActions) -> SwitcherWindow:
+    window = SwitcherWindow(actions)
+    qtbot.addWidget(window)
+    service.events.subscribe(window.on_event)
+    window.present()
+    return window
+
+
+def test_empty_state_explains_how_to_sign_in(qtbot: QtBot, service: FakeService, actions: SessionActions) -> None:
+    window = make_switcher(qtbot, service, actions)
+    assert window.pages.currentWidget() is window.empty
+    assert "Sign in…" in window.empty.text()
+    service.fill(1)
+    window.reload()
+    assert window.pages.currentWidget() is not window.empty
+
+
+def test_filter_as_you_type(qtbot: QtBot, service: FakeService, actions: SessionActions) -> None:
+    sessions = service.fill(5)
+    window = make_switcher(qtbot, service, actions)
+    assert window.proxy.rowCount() == 5
+    QTest.keyClicks(window.filter, "readonly")
+    assert window.proxy.rowCount() == 1
+    assert window.selected_id() == next(s.id for s in sessions if s.profile_name == "work-readonly")
+    window.filter.clear()
+    QTest.keyClicks(window.filter, "111122223333")
+    assert window.proxy.rowCount() == 2
+    window.filter.clear()
+    QTest.keyClicks(window.filter, "eu-central")
+    assert window.proxy.rowCount() == 1
+
+
+def test_enter_makes_the_selected_session_active(qtbot: QtBot, service: FakeService, actions: SessionActions) -> None:
+    sessions = service.fill(3, active=0)
+    window = make_switcher(qtbot, service, actions)
+    window.table.setFocus()
+    window.table.selectRow(0)
+    QTest.keyClick(window.table, Qt.Key.Key_Down)
+    assert window.selected_id() == sessions[1].id
+    QTest.keyClick(window.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: service.active_session_id() == sessions[1].id)
+    assert window.model.index(1, 0).data().endswith("(active)")
+
+
+def test_delete_signs_out_after_confirmation(qtbot: QtBot, service: FakeService, actions: SessionActions) -> None:
+    sessions = service.fill(2)
+    asked: list[str] = []
+    answers = iter([False, True])
+
+    def confirm(_parent: object, _title: str, text: str) -> bool:
+        asked.append(text)
+        return next(answers)
+
+    actions.confirm = confirm
+    window = make_switcher(qtbot, service, actions)
+    window.table.selectRow(0)
+    QTest.keyClick(window.table, Qt.Key.Key_Delete)
+    assert len(asked) == 1
+    assert sessions[0].profile_name in asked[0]
+    assert "sign_out" not in service.names()
+    QTest.keyClick(window.table, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: len(service.sessions()) == 1)
+    assert ("sign_out", (sessions[0].id,)) in service.calls
+    assert window.model.rowCount() == 1
+
+
+def test_f2_renames_the_profile(qtbot: QtBot, service: FakeService, actions: SessionActions) -> None:
+    sessions = service.fill(2)
+    actions.ask_text = lambda _p, _t, _l, current: current + "-renamed"
+    window = make_switcher(qtbot, service, actions)
+    window.table.selectRow(1)
+    QTest.keyClick(window.table, Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: service.sessions()[1].profile_name == sessions[1].profile_name + "-renamed")
+    assert window.model.index(1, 0).data().startswith(sessions[1].profile_name + "-renamed")
+
+
+def test_details_show_arn_and_cloudtrail_history(qtbot: QtBot, service: FakeService, actions: SessionActions) -> None:
+    sessions = service.fill(2)
+    window = make_switcher(qtbot, service, actions)
+    window.table.selectRow(0)
+    assert window.arn_label.text() == sessions[0].identity.arn
+    items = [window.history.item(i).text() for i in range(window.history.count())]
+    assert len(items) == len(sessions[0].history)
+    assert "AuthorizeOAuth2Access" in items[-1]
+    assert all("CreateOAuth2Token" in item for item in items[:-2])
+
+
+def test_doctor_findings_with_fix_button(
+    qtbot: QtBot, service: FakeService, actions: SessionActions, runner: TaskRunner
+) -> None:
+    service.fill(1)
+    findings = [Finding("Profile old: sts_regional_endpoints is not set", "detail", "Fix", "old")]
+    fixed: list[object] = []
+
+    async def check() -> list[Finding]:
+        return [f for f in findings if f.handle not in fixed]
+
+    async def fix(finding: Finding) -> None:
+        fixed.append(finding.handle)
+
+    panel = DoctorPanel(runner, check, fix)
+    window = SwitcherWindow(actions, panel)
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: panel.findings == findings)
+    assert "1 problem" in panel.status.text()
+    panel.apply_fix(findings[0])
+    qtbot.waitUntil(lambda: "No problems" in panel.status.text())
+    assert fixed == ["old"]

@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu
+from pytestqt.qtbot import QtBot
+
+from core.events import EventKind
+from core.model import SessionState
+from gui.actions import SessionActions
+from gui.dialogs import RegionChoice
+from gui.icons import IconSet, TrayStatus
+from gui.tray import TrayController
+from tests.gui.fakes import FakeService, ManualClock
+
+
+def make_tray(actions: SessionActions, calls: list[str] | None = None) -> TrayController:
+    record = calls if calls is not None else []
+    return TrayController(
+        actions,
+        IconSet(),
+        open_switcher=lambda: record.append("switcher"),
+        open_settings=lambda: record.append("settings"),
+        quit_app=lambda: record.append("quit"),
+    )
+
+
+def submenu(action: QAction) -> QMenu:
+    menu = action.menu()
+    assert isinstance(menu, QMenu)
+    return menu
+
+
+def status(tray: TrayController) -> TrayStatus:
+    return tray.status
+
+
+def texts(tray: TrayController) -> list[str]:
+    return [a.text() for a in tray.menu.actions() if not a.isSeparator()]
+
+
+def test_menu_lists_sessions_with_a_check_on_the_active_one(service: FakeService, actions: SessionActions) -> None:
+    sessions = service.fill(3, active=1)
+    tray = make_tray(actions)
+    items = texts(tray)
+    for session in sessions:
+        assert any(t.startswith(session.profile_name) and session.account_id in t for t in items)
+    checked = [sid for sid, action in tray.session_actions.items() if action.isChecked()]
+    assert checked == [sessions[1].id]
+    assert sessions[0].identity.display_name in tray.session_actions[sessions[0].id].text()
+    assert sessions[0].region in tray.session_actions[sessions[0].id].text()
+    assert items[-5:] == ["Sign in…", "Sign in on another device…", "Open switcher…", "Settings…", "Quit"]
+
+
+def test_choosing_a_session_makes_it_active(qtbot: QtBot, service: FakeService, actions: SessionActions) -> None:
+    sessions = service.fill(3, active=0)
+    tray = make_tray(actions)
+    service.events.subscribe(tray.on_event)
+    tray.session_actions[sessions[2].id].trigger()
+    qtbot.waitUntil(lambda: service.active_session_id() == sessions[2].id)
+    assert ("set_active", (sessions[2].id,)) in service.calls
+    assert tray.session_actions[sessions[2].id].isChecked()
+    assert not tray.session_actions[sessions[0].id].isChecked()
+
+
+def test_manage_submenu_refreshes_and_signs_out(qtbot: QtBot, service: FakeService, actions: SessionActions) -> None:
+    sessions = service.fill(5, active=0)
+    actions.confirm = lambda *_: True
+    tray = make_tray(actions)
+    service.events.subscribe(tray.on_event)
+    submenus = [submenu(a) for a in tray.manage_menu.actions()]
+    assert len(submenus) == 5
+    needs = next(i for i, s in enumerate(sessions) if s.state is SessionState.NEEDS_SIGN_IN)
+    fresh = next(i for i, s in enumerate(sessions) if s.state is SessionState.FRESH)
+    assert [a.text() for a in submenus[fresh].actions()] == ["Refresh now", "Sign out…"]
+    assert [a.text() for a in submenus[needs].actions()] == ["Sign in again…", "Sign out…"]
+    submenus[fresh].actions()[0].trigger()
+    qtbot.waitUntil(lambda: "refresh" in service.names())
+    assert ("refresh", (sessions[fresh].id,)) in service.calls
+    submenus[fresh].actions()[1].trigger()
+    qtbot.waitUntil(lambda: sessions[fresh].id not in tray.session_actions)
+    assert ("sign_out", (sessions[fresh].id,)) in service.calls
+
+
+def test_countdown_ticks_while_the_menu_is_open(
+    qtbot: QtBot, service: FakeService, actions: SessionActions, clock: ManualClock
+) -> None:
+    sessions = service.fill(1)
+    tray = make_tray(actions)
+    action: QAction = tray.session_actions[sessions[0].id]
+    assert not tray.countdown_running()
+    tray.menu.popup(QPoint(0, 0))
+    qtbot.waitUntil(tray.menu.isVisible)
+    assert tray.countdown_running()
+    before = action.text()
+    clock.advance(61)
+    tray.tick()
+    assert action.text() != before
+    assert action.text().endswith("left")
+    tray.menu.hide()
+    qtbot.waitUntil(lambda: not tray.countdown_running())
+
+
+def test_sign_in_is_disabled_with_five_sessions(service: FakeService, actions: SessionActions) -> None:
+    service.fill(5)
+    tray = make_tray(actions)
+    assert not tray.sign_in_action.isEnabled()
+    assert "5 of 5" in tray.sign_in_action.text()
+    assert "five" in tray.sign_in_action.toolTip() or "5" in tray.sign_in_action.toolTip()
+    assert not tray.remote_action.isEnabled()
+
+
+def test_sign_in_enabled_below_five_and_starts_sign_in(
+    qtbot: QtBot, service: FakeService, actions: SessionActions
+) -> None:
+    service.fill(4)
+    tray = make_tray(actions)
+    service.events.subscribe(tray.on_event)
+    assert tray.sign_in_action.isEnabled()
+    actions.ask_region = lambda _parent, _current: RegionChoice("eu-west-2")
+    tray.sign_in_action.trigger()
+    qtbot.waitUntil(lambda: len(service.sessions()) == 5)
+    assert service.calls[0] == ("sign_in", ("eu-west-2", None, False))
+    assert not tray.sign_in_action.isEnabled()
+    assert service.settings().default_region == "eu-west-2"
+
+
+def test_icon_and_tooltip_follow_the_worst_state(
+    service: FakeService, actions: SessionActions, clock: ManualClock
+) -> None:
+    tray = make_tray(actions)
+    assert status(tray) is TrayStatus.EMPTY
+    assert "no sessions" in tray.tray.toolTip()
+    sessions = service.fill(1, active=0)
+    tray.rebuild()
+    assert status(tray) is TrayStatus.FRESH
+    assert sessions[0].profile_name in tray.tray.toolTip()
+    assert "left" in tray.tray.toolTip()
+    clock.advance((sessions[0].session_remaining(clock.now()).total_seconds()) - 10 * 60)
+    tray.tick()
+    assert status(tray) is TrayStatus.EXPIRING
+    service.publish(EventKind.NEEDS_SIGN_IN, sessions[0].evolve(state=SessionState.NEEDS_SIGN_IN))
+    tray.rebuild()
+    assert status(tray) is TrayStatus.ATTENTION
+    assert "needs sign-in" in tray.tray.toolTip()
+    assert not tray.tray.icon().isNull()
+
+
+def test_menu_commands(service: FakeService, actions: SessionActions) -> None:
+    calls: list[str] = []
+    tray = make_tray(actions, calls)
+    tray.switcher_action.trigger()
+    tray.settings_action.trigger()
+    tray.quit_action.trigger()
+    assert calls == ["switcher", "settings", "quit"]
+    assert texts(tray)[0].startswith("No sessions yet")

@@ -260,6 +260,7 @@ class SigninClient:
         self._local = threading.local()
         self._client: Any = None
         self._token_url: str | None = None
+        self._sts_session: Any = None
 
     # -- botocore plumbing -----------------------------------------------
 
@@ -540,26 +541,29 @@ class SigninClient:
         environment or config file says; ``AWS_ENDPOINT_URL_STS`` still wins,
         as it does for every SDK.
         """
-        import boto3
         import botocore.session
         from botocore.config import Config
 
-        core_session = botocore.session.get_session()
-        core_session.set_config_variable("sts_regional_endpoints", "regional")
-        session = boto3.session.Session(
-            botocore_session=core_session,
-            aws_access_key_id=credentials.access_key_id,
-            aws_secret_access_key=credentials.secret_access_key,
-            aws_session_token=credentials.session_token,
-            region_name=self.region,
-        )
         config = Config(
             retries={"mode": "standard", "total_max_attempts": 3},
             connect_timeout=self._connect_timeout,
             read_timeout=self._read_timeout,
             user_agent_appid=USER_AGENT_APP_ID,
         )
-        return session.client("sts", config=config)
+        # botocore sessions are not thread-safe; one per SigninClient, used under the lock,
+        # keeps the loaded service models so later clients are cheap.
+        with self._lock:
+            if self._sts_session is None:
+                self._sts_session = botocore.session.get_session()
+                self._sts_session.set_config_variable("sts_regional_endpoints", "regional")
+            return self._sts_session.create_client(
+                "sts",
+                region_name=self.region,
+                aws_access_key_id=credentials.access_key_id,
+                aws_secret_access_key=credentials.secret_access_key,
+                aws_session_token=credentials.session_token,
+                config=config,
+            )
 
     def _get_caller_identity(self, credentials: Credentials) -> str:
         import botocore.exceptions as bce

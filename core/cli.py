@@ -383,7 +383,13 @@ async def _refresh_on_the_spot(paths: AppPaths, session_id: str) -> dict[str, ob
     credentials_file = credproc.credentials_file_path(str(paths.home), session_id)
     # The engine takes the session's inter-process lock, reads the stores again (another
     # process may have refreshed while this one waited) and only then calls AWS Sign-In.
-    await manager.refresh(session_id)
+    try:
+        await manager.refresh(session_id)
+    except SignInRequired as exc:
+        raise CredentialProcessError(
+            f"{exc.user_message} For profile {session.profile_name}: {_sign_in_hint(session)}.",
+            EXIT_SIGN_IN_REQUIRED,
+        ) from None
     document = credproc.read_credentials_file(credentials_file)
     if document is None or not credproc.fresh_enough(document):
         raise CredentialProcessError(

@@ -63,6 +63,7 @@ class FakeService:
     fail: dict[str, BaseException] = field(default_factory=dict)
     calls: list[tuple[str, object]] = field(default_factory=list)
     bus: EventBus = field(default_factory=EventBus)
+    started: asyncio.Event | None = None
 
     @property
     def events(self) -> EventBus:
@@ -89,6 +90,8 @@ class FakeService:
 
     async def start(self) -> None:
         self.calls.append(("start", None))
+        if self.started is not None:
+            self.started.set()
         self._maybe_fail("start")
 
     async def stop(self) -> None:
@@ -151,7 +154,7 @@ class Harness:
             stderr=self.stderr,
             paths=AppPaths.from_environment(),
             environ=self.environ,
-            service_factory=factory,  # type: ignore[arg-type]
+            service_factory=factory,
         )
         return main(list(argv), cli=context)
 
@@ -386,9 +389,10 @@ def test_agent_logs_events_and_stops_on_sigterm(two: Harness) -> None:
     stderr = io.StringIO()
 
     async def scenario() -> int:
+        started = two.service.started = asyncio.Event()
+
         async def fire() -> None:
-            while ("start", None) not in two.service.calls:
-                await asyncio.sleep(0.01)
+            await started.wait()
             session = two.service.items[0]
             two.service.bus.publish(SessionEvent(EventKind.REFRESHED, session))
             two.service.bus.publish(SessionEvent(EventKind.RETRYING, session, detail="AWS Sign-In answered 503"))
@@ -410,6 +414,6 @@ def test_agent_logs_events_and_stops_on_sigterm(two: Harness) -> None:
 
 
 def test_find_session_falls_back_to_the_active_profile_name(two: Harness) -> None:
-    assert cli_module.find_session(two.service, "default").profile_name == "work"  # type: ignore[arg-type]
+    assert cli_module.find_session(two.service, "default").profile_name == "work"
     two.service.current = replace(two.service.current, active_profile_name="current")
-    assert cli_module.find_session(two.service, "current").profile_name == "work"  # type: ignore[arg-type]
+    assert cli_module.find_session(two.service, "current").profile_name == "work"

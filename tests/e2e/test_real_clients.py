@@ -1,0 +1,176 @@
+"""Real, unmodified clients (boto3 in both modes, AWS CLI v1) use what aws-login-tray wrote.
+
+Two sessions are signed in against the emulator through the session manager
+(a fake browser approves on the emulator and follows the redirect to the
+callback); the CLI switches the active profile between them; each client must
+report the right identity through moto's STS, and the user's own lines in
+``~/.aws/config`` must stay byte-identical.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shlex
+import subprocess
+import sys
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from core.cli import main as cli_main
+from core.credproc import credential_process_command
+from core.manager import SessionManager
+from core.model import CredentialMode, Session
+from core.paths import AppPaths
+from core.ports import SystemClock
+from tests.support.emulator import EmulatorHandle, http_request
+
+pytestmark = pytest.mark.slow
+
+USER_TEXT = (
+    "# my own notes: keep these\n"
+    "[profile mine]   ; trailing comment\n"
+    "region=eu-west-3\n"
+    "aws_access_key_id = AKIAFOREIGNEXAMPLE\n"
+    "aws_secret_access_key = foreign/secret\n"
+    "\n"
+)
+
+
+class ApprovingBrowser:
+    """Approves console session ``n`` on the emulator and follows the redirect, off the caller's thread."""
+
+    def __init__(self, emulator: EmulatorHandle) -> None:
+        self.emulator = emulator
+        self.session = 1
+        self.errors: list[BaseException] = []
+
+    def __call__(self, url: str) -> None:
+        def work() -> None:
+            try:
+                http_request(self.emulator.approve(url, self.session))
+            except BaseException as error:
+                self.errors.append(error)
+
+        threading.Thread(target=work, daemon=True).start()
+
+
+def caller_arn(profile: str) -> str:
+    import boto3
+
+    client = boto3.Session(profile_name=profile).client("sts")
+    return str(client.get_caller_identity()["Arn"])
+
+
+def aws_v1_arn(profile: str) -> str:
+    aws = Path(sys.executable).with_name("aws")
+    done = subprocess.run(
+        [str(aws), "sts", "get-caller-identity", "--profile", profile, "--output", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return str(json.loads(done.stdout)["Arn"])
+
+
+def test_two_sessions_both_modes_switching_and_real_clients(
+    emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in emulator.env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    paths = AppPaths.from_environment()
+    paths.aws_config_file.write_text(USER_TEXT, encoding="utf-8")
+    browser = ApprovingBrowser(emulator)
+
+    async def sign_in_both() -> tuple[Session, Session]:
+        manager = SessionManager.create(paths, clock=SystemClock(), open_browser=browser)
+        browser.session = 1
+        first = await manager.sign_in("us-east-1", "alpha", credential_mode=CredentialMode.CREDENTIAL_PROCESS)
+        browser.session = 2
+        second = await manager.sign_in("us-east-1", "beta", credential_mode=CredentialMode.LOGIN_SESSION)
+        return first, second
+
+    alpha, beta = asyncio.run(sign_in_both())
+    assert not browser.errors
+    assert alpha.identity.arn == emulator.sessions[0].arn
+    assert beta.identity.arn == emulator.sessions[1].arn
+
+    text = paths.aws_config_file.read_text(encoding="utf-8")
+    assert text.startswith(USER_TEXT)  # the user's comments and foreign profile, byte for byte
+
+    def identity_matches(observed: str, expected: str) -> bool:
+        return observed == expected or observed.split(":")[4] == expected.split(":")[4]
+
+    for active in (alpha, beta, alpha):
+        assert cli_main(["use", active.profile_name]) == 0
+        assert paths.aws_config_file.read_text(encoding="utf-8").startswith(USER_TEXT)
+        # unmodified boto3 in both modes, and the active (default) profile
+        assert identity_matches(caller_arn("alpha"), alpha.identity.arn)
+        assert identity_matches(caller_arn("beta"), beta.identity.arn)
+        assert identity_matches(caller_arn("default"), active.identity.arn)
+        # AWS CLI v1 through credential_process
+        assert identity_matches(aws_v1_arn("alpha"), alpha.identity.arn)
+
+    # botocore's LoginProvider reads the aws login cache we wrote for beta
+    import boto3
+
+    frozen = boto3.Session(profile_name="beta").get_credentials().get_frozen_credentials()
+    cache = json.loads(next(paths.login_cache_dir.glob("*.json")).read_text(encoding="utf-8"))
+    assert frozen.access_key == cache["accessToken"]["accessKeyId"]
+
+
+def test_expired_credentials_are_refreshed_on_the_spot_under_the_lock(
+    emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in emulator.env().items():
+        monkeypatch.setenv(name, value)
+    paths = AppPaths.from_environment()
+    browser = ApprovingBrowser(emulator)
+
+    async def sign_in() -> Session:
+        manager = SessionManager.create(paths, clock=SystemClock(), open_browser=browser)
+        return await manager.sign_in("us-east-1", "alpha", credential_mode=CredentialMode.CREDENTIAL_PROCESS)
+
+    session = asyncio.run(sign_in())
+    path = paths.credentials_file(session.id)
+    stale = json.loads(path.read_text(encoding="utf-8"))
+    stale["Expiration"] = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    path.write_text(json.dumps(stale), encoding="utf-8")
+
+    done = subprocess.run(
+        shlex.split(credential_process_command(session.id, home=str(paths.home))),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=dict(os.environ),
+    )
+    assert done.returncode == 0, done.stderr
+    printed = json.loads(done.stdout)
+    assert printed["AccessKeyId"] != stale["AccessKeyId"]
+    expires = datetime.fromisoformat(printed["Expiration"].replace("Z", "+00:00"))
+    assert expires - datetime.now(UTC) > timedelta(minutes=2)
+    assert json.loads(path.read_text(encoding="utf-8"))["AccessKeyId"] == printed["AccessKeyId"]
+
+    # revoked: the next on-the-spot refresh fails with a sign-in hint, never stale credentials
+    emulator.revoke(session.identity.arn)
+    stale = json.loads(path.read_text(encoding="utf-8"))
+    stale["Expiration"] = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    path.write_text(json.dumps(stale), encoding="utf-8")
+    done = subprocess.run(
+        shlex.split(credential_process_command(session.id, home=str(paths.home))),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 3, done.stderr
+    assert done.stdout == ""
+    assert "aws-login-tray login --profile alpha" in done.stderr

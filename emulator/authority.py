@@ -112,6 +112,7 @@ class AuthorizeRequest:
     state: str
     code_challenge: str
     created_at: float
+    query: str = ""
     used: bool = False
 
 
@@ -280,6 +281,7 @@ class Authority:
             state=values["state"],
             code_challenge=values["code_challenge"],
             created_at=self.clock.now(),
+            query=urlencode([(name, values[name]) for name in (*names, "code_challenge")]),
         )
 
     def begin(self, query: dict[str, list[str]]) -> AuthorizeRequest:

@@ -13,7 +13,7 @@ header{background:#232f3e;color:#fff;padding:12px 24px;display:flex;align-items:
 header .logo{font-weight:700;font-size:20px;letter-spacing:.5px}
 header .logo span{color:#ff9900}
 header .tag{font-size:12px;background:#37475a;border-radius:10px;padding:2px 10px;color:#d5dbdb}
-main{max-width:560px;margin:32px auto;padding:0 16px}
+main{max-width:640px;margin:32px auto;padding:0 16px}
 .card{background:#fff;border:1px solid #d5dbdb;border-radius:8px;padding:28px 32px;box-shadow:0 1px 2px rgba(0,0,0,.08)}
 h1{font-size:24px;margin:0 0 6px}
 h2{font-size:15px;margin:22px 0 10px;color:#414d5c;text-transform:uppercase;letter-spacing:.4px}
@@ -104,7 +104,7 @@ def authorize_page(sessions: list[ConsoleSession], request_id: str, client_id: s
     return page("Sign in to AWS", body)
 
 
-def sign_in_page(request_id: str, error: str | None = None) -> bytes:
+def sign_in_page(request_id: str, back_query: str, error: str | None = None) -> bytes:
     """The 'Root or IAM user' form."""
     notice = f"<div class='error'>{escape(error)}</div>" if error else ""
     body = (
@@ -116,7 +116,7 @@ def sign_in_page(request_id: str, error: str | None = None) -> bytes:
         "<label for='user'>IAM user name</label><input type='text' id='user' name='user' autocomplete='off'>"
         "<label for='password'>Password</label><input type='password' id='password' name='password'>"
         "<p></p><button class='primary' type='submit'>Sign in</button></form>"
-        "<div class='footer'><a href='javascript:history.back()' class='hint'>Back</a></div>"
+        f"<div class='footer'><a href='/v1/authorize?{escape(back_query)}' class='hint'>Back to the sessions</a></div>"
     )
     return page("Sign in as Root or IAM user", body)
 

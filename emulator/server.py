@@ -119,7 +119,7 @@ class Handler(BaseHTTPRequestHandler):
             except AuthorizeError as exc:
                 self._html(HTTPStatus.BAD_REQUEST, pages.error_page(str(exc)))
                 return
-            self._html(HTTPStatus.OK, pages.sign_in_page(request.id))
+            self._html(HTTPStatus.OK, pages.sign_in_page(request.id, request.query))
         elif url.path == "/v1/sessions/confirmation":
             self._confirmation(parse_qs(url.query, keep_blank_values=True))
         elif url.path == "/.well-known/jwks.json":
@@ -191,8 +191,8 @@ class Handler(BaseHTTPRequestHandler):
                         request_id, form.get("account", ""), form.get("user", ""), form.get("password", "")
                     )
                 except AuthorizeError as exc:
-                    self.authority.pending_request(request_id)  # still answerable? else the outer handler
-                    self._html(HTTPStatus.UNAUTHORIZED, pages.sign_in_page(request_id, str(exc)))
+                    request = self.authority.pending_request(request_id)  # gone? the outer handler answers
+                    self._html(HTTPStatus.UNAUTHORIZED, pages.sign_in_page(request.id, request.query, str(exc)))
                     return
         except AuthorizeError as exc:
             self._html(HTTPStatus.BAD_REQUEST, pages.error_page(str(exc)))

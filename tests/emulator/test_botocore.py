@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import time
@@ -15,7 +16,14 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, LoginInsufficientPermissions, LoginRefreshRequired
 
-from tests.support.emulator import CROSS_DEVICE, EmulatorHandle, SignedIn, login_cache_path, write_aws_login_cache
+from tests.support.emulator import (
+    CROSS_DEVICE,
+    DpopKey,
+    EmulatorHandle,
+    SignedIn,
+    login_cache_path,
+    write_aws_login_cache,
+)
 
 PROFILE = "emulated"
 
@@ -179,3 +187,38 @@ def test_cache_file_name_is_sha256_of_the_arn(emulator: EmulatorHandle) -> None:
     path = write_aws_login_cache(_cache_dir(), signed_in)
     assert path == login_cache_path(_cache_dir(), "arn:aws:iam::777788889999:root")
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_aws_cli_style_key_with_a_31_byte_coordinate_keeps_its_binding(
+    emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Like `aws login`: awscrt generates the key and trims a coordinate in the code exchange's
+    proof; botocore later reloads it from the cache's DER and sends 32 bytes. Same binding."""
+    from awscrt.crypto import EC, ECExportFormat, ECType
+    from botocore.credentials import _build_dpop_header
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import load_der_private_key
+
+    for _ in range(5000):
+        crt_key = EC.new_generate(ECType.P_256)
+        if min(len(c) for c in crt_key.get_public_coords()) == 31:
+            try:  # awscrt's SEC1 export is itself damaged for ~1 key in 256; skip those
+                private = load_der_private_key(bytes(crt_key.export_key(ECExportFormat.SEC1)), None)
+            except ValueError:
+                continue
+            break
+    else:
+        raise AssertionError("awscrt never produced a short coordinate")
+    assert isinstance(private, ec.EllipticCurvePrivateKey)
+    _point_sdk_at(emulator, monkeypatch)
+    params = emulator.authorize_params()
+    code = emulator.get_code(params, 2)
+    proof = _build_dpop_header(crt_key, emulator.token_url)
+    jwk = json.loads(base64.urlsafe_b64decode(proof.split(".")[0] + "=="))["jwk"]
+    assert min(len(base64.urlsafe_b64decode(jwk[c] + "==")) for c in ("x", "y")) == 31
+    reply = emulator.token_request(emulator.code_body(params, code), proof=proof)
+    assert reply.status == 200, reply.body
+    signed_in = SignedIn(emulator.sessions[1].arn, params.client_id, DpopKey(private), reply.json(), emulator.region)
+    _stale_cache(signed_in)
+    assert _caller_arn() == emulator.sessions[1].arn
+    assert emulator.tokens()["login_sessions"][0]["refreshes"] == 1

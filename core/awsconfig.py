@@ -49,11 +49,11 @@ import shlex
 import stat
 import tempfile
 from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import filelock
-from configupdater import Comment, ConfigUpdater, Option, Section, Space
+from configupdater import Comment, ConfigUpdater, Option, Section
 
 from core.errors import ConfigFileError, ProfileConflict
 
@@ -96,7 +96,19 @@ class ProfileSpec:
     login_session: str | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
+class ConfigPart:
+    """One piece of a section's body: an option (with its continuation lines), a comment or blank lines."""
+
+    kind: str
+    """``option``, ``comment`` or ``space``."""
+    key: str | None
+    """The option name in lower case (options only)."""
+    text: str
+    """The exact original text, line ends included."""
+
+
+@dataclass(frozen=True)
 class ConfigSection:
     """One section of the config file as parsed (read-only view)."""
 
@@ -106,14 +118,44 @@ class ConfigSection:
     """The profile name botocore derives from the header, or None for other sections."""
     owned: bool
     settings: dict[str, str]
-    """Option names (lower-case, as botocore sees them) to raw values."""
+    """Option names to values exactly as botocore's parser reads them."""
     lineno: int
     """1-based line of the header."""
-    _block: Section = field(repr=False)
+    header_line: str
+    parts: tuple[ConfigPart, ...]
+
+    @property
+    def text(self) -> str:
+        """The section's exact original text."""
+        return self.header_line + "".join(part.text for part in self.parts)
+
+
+def _split_lines(text: str) -> list[str]:
+    """Lines with their ends, split only at line feeds (as configparser reads a file)."""
+    pieces = text.split("\n")
+    lines = [piece + "\n" for piece in pieces[:-1]]
+    if pieces[-1]:
+        lines.append(pieces[-1])
+    return lines
+
+
+def _line_count(text: str) -> int:
+    return len(_split_lines(text))
+
+
+def _is_comment_line(line: str) -> bool:
+    stripped = line.strip()
+    return bool(stripped) and stripped[0] in "#;"
 
 
 class ConfigDocument:
-    """A parsed config file that can be turned back into the exact same text."""
+    """A parsed config file that can be turned back into the exact same text.
+
+    configupdater finds the blocks (sections, options with their continuation
+    lines, comments, blank lines); the text of each block is then taken from
+    the original lines, and values from :mod:`configparser`, the parser
+    botocore itself uses, so both agree with what the AWS tools see.
+    """
 
     def __init__(self, text: str, path: Path) -> None:
         """Parse ``text`` (the content of ``path``).
@@ -124,30 +166,61 @@ class ConfigDocument:
         self.path = path
         self.text = text
         self.newline = "\r\n" if "\r\n" in text else "\n"
-        _check_with_configparser(text, path)
+        values = _parse_with_configparser(text, path)
+        lines = _split_lines(text)
+        # configupdater treats an indented comment as a value line; configparser
+        # (and so botocore) as a comment. Unindent comments for the structure
+        # scan only: line numbers and counts stay the same.
+        scan_text = "".join(line.lstrip() if _is_comment_line(line) else line for line in lines)
         updater = ConfigUpdater()
         try:
-            updater.read_string(text, source=str(path))
+            updater.read_string(scan_text, source=str(path))
         except configparser.Error as exc:
             raise _parse_error(path, exc) from None
-        if str(updater) != text:  # pragma: no cover - configupdater guarantees this for valid files
-            raise ConfigFileError(f"{path}: cannot be edited without changing other lines; nothing was changed")
-        self._blocks = list(updater.iter_blocks())
+        unsafe = ConfigFileError(f"{path}: cannot be edited without changing other lines; nothing was changed")
+        if str(updater) != scan_text:
+            raise unsafe
+        self._chunks: list[str | ConfigSection] = []
         self.sections: list[ConfigSection] = []
-        line = 1
-        for block in self._blocks:
-            if isinstance(block, Section):
-                self.sections.append(
-                    ConfigSection(
-                        header=block.name,
-                        profile=profile_name_of(block.name),
-                        owned=_is_owned(block),
-                        settings={opt.key: (opt.value or "") for opt in block.iter_options()},
-                        lineno=line,
-                        _block=block,
-                    )
-                )
-            line += str(block).count("\n")
+        cursor = 0
+        for block in updater.iter_blocks():
+            count = _line_count(str(block))
+            if not isinstance(block, Section):
+                self._chunks.append("".join(lines[cursor : cursor + count]))
+                cursor += count
+                continue
+            header_line = lines[cursor]
+            inner = cursor + 1
+            parts: list[ConfigPart] = []
+            for child in block.iter_blocks():
+                child_count = _line_count(str(child))
+                raw = "".join(lines[inner : inner + child_count])
+                if isinstance(child, Option):
+                    parts.append(ConfigPart("option", child.key.lower(), raw))
+                elif isinstance(child, Comment):
+                    parts.append(ConfigPart("comment", None, raw))
+                else:
+                    parts.append(ConfigPart("space", None, raw))
+                inner += child_count
+            if inner != cursor + count or len(self.sections) >= len(values):
+                raise unsafe
+            name, settings = values[len(self.sections)]
+            if name != block.name:
+                raise unsafe
+            section = ConfigSection(
+                header=name,
+                profile=profile_name_of(name),
+                owned=bool(parts) and parts[0].kind == "comment" and parts[0].text.lstrip().startswith(MARKER_PREFIX),
+                settings=settings,
+                lineno=cursor + 1,
+                header_line=header_line,
+                parts=tuple(parts),
+            )
+            self._chunks.append(section)
+            self.sections.append(section)
+            cursor += count
+        if cursor != len(lines) or len(self.sections) != len(values):
+            raise unsafe
 
     @classmethod
     def load(cls, path: Path) -> ConfigDocument:
@@ -173,23 +246,23 @@ class ConfigDocument:
                 return s
         return None
 
-    def render(self, replacements: dict[int, str], appended: str = "") -> str:
-        """The file text with some top-level blocks replaced by new text.
-
-        Args:
-            replacements: ``id(section block)`` to its new text.
-            appended: text added at the end.
-        """
-        parts = [replacements.get(id(block), str(block)) for block in self._blocks]
-        return "".join(parts) + appended
+    def render(self, replacements: dict[str, str]) -> str:
+        """The file text with some sections (by header) replaced by new text."""
+        out: list[str] = []
+        for chunk in self._chunks:
+            if isinstance(chunk, str):
+                out.append(chunk)
+            else:
+                out.append(replacements.get(chunk.header, chunk.text))
+        return "".join(out)
 
     def text_before(self, section: ConfigSection) -> str:
         """All text that precedes ``section``."""
-        out = []
-        for block in self._blocks:
-            if block is section._block:
+        out: list[str] = []
+        for chunk in self._chunks:
+            if chunk is section:
                 break
-            out.append(str(block))
+            out.append(chunk if isinstance(chunk, str) else chunk.text)
         return "".join(out)
 
 
@@ -336,7 +409,7 @@ class AwsConfigWriter:
         """
         with self._locked():
             doc = ConfigDocument.load(self._target())
-            replacements: dict[int, str] = {}
+            replacements: dict[str, str] = {}
             changed: list[str] = []
             for name in names:
                 sections = doc.profile_sections(name)
@@ -345,7 +418,7 @@ class AwsConfigWriter:
                 for section in sections:
                     if section.settings.get("sts_regional_endpoints", "").strip().lower() == "regional":
                         continue
-                    replacements[id(section._block)] = _with_regional_sts(section._block, doc.newline)
+                    replacements[section.header] = _with_regional_sts(section, doc.newline)
                     if name not in changed:
                         changed.append(name)
             self._commit(doc, doc.render(replacements))
@@ -453,13 +526,14 @@ def _replace_file(path: Path, data: bytes, *, keep_mode_of: Path | None = None) 
 # -- parsing helpers ------------------------------------------------------------
 
 
-def _check_with_configparser(text: str, path: Path) -> None:
-    """Reject what botocore's own reader (``configparser.RawConfigParser``) rejects."""
+def _parse_with_configparser(text: str, path: Path) -> list[tuple[str, dict[str, str]]]:
+    """Every section's name and values as botocore's reader (``configparser.RawConfigParser``) sees them."""
     parser = configparser.RawConfigParser()
     try:
         parser.read_string(text, source=str(path))
     except configparser.Error as exc:
         raise _parse_error(path, exc) from None
+    return [(name, dict(parser.items(name))) for name in parser.sections()]
 
 
 def _parse_error(path: Path, exc: configparser.Error) -> ConfigFileError:
@@ -477,11 +551,6 @@ def _parse_error(path: Path, exc: configparser.Error) -> ConfigFileError:
             lineno = exc.errors[0][0]
     where = f"line {lineno}: " if lineno else ""
     return ConfigFileError(f"{path}: {where}{what}; nothing was changed")
-
-
-def _is_owned(block: Section) -> bool:
-    first = next(iter(block.iter_blocks()), None)
-    return isinstance(first, Comment) and str(first).lstrip().startswith(MARKER_PREFIX)
 
 
 def _credential_style(settings: dict[str, str], login_session: str | None) -> str | None:
@@ -596,21 +665,26 @@ _CREDENTIAL_KEYS = frozenset(
 )
 
 
-def _drops(child: object) -> bool:
+def _drops(part: ConfigPart) -> bool:
     """Whether a line of our own section is rewritten (so the old one goes)."""
-    if isinstance(child, Comment):
-        return str(child).lstrip().startswith(MARKER_PREFIX)
-    if isinstance(child, Option):
-        key = child.key
+    if part.kind == "comment":
+        return part.text.lstrip().startswith(MARKER_PREFIX)
+    if part.kind == "option" and part.key is not None:
+        key = part.key
         return key in MANAGED_KEYS or key in _CREDENTIAL_KEYS or key.startswith("sso_")
     return False
 
 
-def _rewrite_section(block: Section, spec: ProfileSpec, newline: str) -> str:
+def _header_line(section: ConfigSection, newline: str) -> str:
+    """The section's header line exactly as written (with a line end added if it had none)."""
+    line = section.header_line
+    return line if line.endswith("\n") else line + newline
+
+
+def _rewrite_section(section: ConfigSection, spec: ProfileSpec, newline: str) -> str:
     """Our section with our lines rewritten and every other line kept."""
-    header = _header_line(block, newline)
-    kept = "".join(str(child) for child in block.iter_blocks() if not _drops(child))
-    return header + _managed_lines(spec, newline) + kept
+    kept = "".join(part.text for part in section.parts if not _drops(part))
+    return _header_line(section, newline) + _managed_lines(spec, newline) + kept
 
 
 def _new_section(spec: ProfileSpec, newline: str) -> str:
@@ -626,71 +700,62 @@ def _append(text: str, block: str, newline: str) -> str:
     return text + newline + block
 
 
-def _remove_section(doc: ConfigDocument, section: ConfigSection) -> tuple[str, str]:
-    """The text that replaces ``section`` and the new text before it.
+def _remove_section(doc: ConfigDocument, section: ConfigSection) -> str:
+    """The whole text with ``section`` removed.
 
     Comments and blank lines that follow the section's last setting usually
     introduce the next section, so they are kept; one blank separator line is
     dropped so that removing a section we appended restores the file exactly.
     """
-    children = list(section._block.iter_blocks())
     trailing: list[str] = []
-    for child in reversed(children):
-        if isinstance(child, Space | Comment) and not _drops(child):
-            trailing.insert(0, str(child))
+    for part in reversed(section.parts):
+        if part.kind in ("space", "comment") and not _drops(part):
+            trailing.insert(0, part.text)
         else:
             break
     kept = "".join(trailing)
     before = doc.text_before(section)
+    after = doc.text[len(before) + len(section.text) :]
     newline = doc.newline
     if before.endswith(newline + newline) or before == newline:
         before = before[: -len(newline)]
     elif kept.startswith(newline):
         kept = kept[len(newline) :]
-    return kept, before
+    return before + kept + after
 
 
 def _edit(doc: ConfigDocument, upserts: Sequence[ProfileSpec], removals: Sequence[str], adopt: set[str]) -> str:
     newline = doc.newline
-    replacements: dict[int, str] = {}
+    replacements: dict[str, str] = {}
     appended: list[ProfileSpec] = []
     for spec in upserts:
         _check_name(spec.name, doc)
         _check_takeover(doc, spec.name, spec.login_session, spec.name in adopt)
         sections = doc.profile_sections(spec.name)
         if sections:
-            replacements[id(sections[0]._block)] = _rewrite_section(sections[0]._block, spec, newline)
+            replacements[sections[0].header] = _rewrite_section(sections[0], spec, newline)
         else:
             appended.append(spec)
-    removed: list[ConfigSection] = []
+    removed: list[str] = []
     for name in removals:
         for section in doc.profile_sections(name):
             if not section.owned:
                 log.warning("not removing profile %r from %s: it is not managed by aws-login-tray", name, doc.path)
                 continue
-            if id(section._block) in replacements:
+            if section.header in replacements:
                 raise ValueError(f"profile {name!r} is both written and removed in one apply()")
-            removed.append(section)
+            removed.append(section.header)
     text = doc.render(replacements)
-    if removed:
-        # Removal changes the text before a section (one blank line), so do it
-        # on a fresh parse of the text, one section at a time.
-        for section in removed:
-            current = ConfigDocument(text, doc.path)
-            target = current.section(section.header)
-            assert target is not None
-            kept, before = _remove_section(current, target)
-            after = text[len(current.text_before(target)) + len(str(target._block)) :]
-            text = before + kept + after
+    for header in removed:
+        # Each removal may take a blank line from the text before it, so
+        # work on a fresh parse of the current text every time.
+        current = ConfigDocument(text, doc.path)
+        target = current.section(header)
+        assert target is not None
+        text = _remove_section(current, target)
     for spec in appended:
         text = _append(text, _new_section(spec, newline), newline)
     return text
-
-
-def _header_line(block: Section, newline: str) -> str:
-    """The section's header line exactly as written (with a line end added if it had none)."""
-    first, sep, _ = str(block).partition("\n")
-    return first + sep if sep else first + newline
 
 
 def _is_comment_or_blank(line: str) -> bool:
@@ -698,13 +763,12 @@ def _is_comment_or_blank(line: str) -> bool:
     return not stripped or stripped[0] in "#;"
 
 
-def _with_regional_sts(block: Section, newline: str) -> str:
-    """``block``'s text with ``sts_regional_endpoints = regional`` set, nothing else changed."""
-    header = _header_line(block, newline)
-    children = list(block.iter_blocks())
-    parts = [str(child) for child in children]
-    for index, child in enumerate(children):
-        if isinstance(child, Option) and child.key == "sts_regional_endpoints":
+def _with_regional_sts(section: ConfigSection, newline: str) -> str:
+    """The section's text with ``sts_regional_endpoints = regional`` set, nothing else changed."""
+    header = _header_line(section, newline)
+    parts = [part.text for part in section.parts]
+    for index, part in enumerate(section.parts):
+        if part.kind == "option" and part.key == "sts_regional_endpoints":
             first, sep, rest = parts[index].partition("\n")
             match = _STS_KEY_LINE.match(first + sep)
             assert match is not None
@@ -713,7 +777,7 @@ def _with_regional_sts(block: Section, newline: str) -> str:
             comments = [line for line in rest.splitlines(keepends=True) if _is_comment_or_blank(line)]
             parts[index] = match.group("lead") + "regional" + line_end + "".join(comments)
             return header + "".join(parts)
-    last_option = max((i for i, c in enumerate(children) if isinstance(c, Option)), default=-1)
+    last_option = max((i for i, p in enumerate(section.parts) if p.kind == "option"), default=-1)
     if last_option >= 0 and not parts[last_option].endswith("\n"):
         parts[last_option] += newline
     parts.insert(last_option + 1, "sts_regional_endpoints = regional" + newline)

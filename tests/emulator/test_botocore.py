@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import boto3
 import botocore.session
@@ -222,3 +223,36 @@ def test_aws_cli_style_key_with_a_31_byte_coordinate_keeps_its_binding(
     _stale_cache(signed_in)
     assert _caller_arn() == emulator.sessions[1].arn
     assert emulator.tokens()["login_sessions"][0]["refreshes"] == 1
+
+
+def test_botocore_signin_client_exchanges_a_code_and_parses_the_output(emulator: EmulatorHandle) -> None:
+    from awscrt.crypto import EC, ECType
+    from botocore.credentials import _build_add_dpop_header_handler
+
+    client: Any = _signin_client(emulator)
+    client.meta.events.register(
+        "before-call.signin.CreateOAuth2Token", _build_add_dpop_header_handler(EC.new_generate(ECType.P_256))
+    )
+    params = emulator.authorize_params()
+    code = emulator.get_code(params, 3)
+    response = client.create_o_auth2_token(
+        tokenInput={
+            "clientId": params.client_id,
+            "grantType": "authorization_code",
+            "code": code,
+            "codeVerifier": params.verifier,
+            "redirectUri": params.redirect_uri,
+        }
+    )
+    output = response["tokenOutput"]
+    assert output["tokenType"] == "aws_sigv4"
+    assert output["expiresIn"] == 900
+    assert output["refreshToken"].startswith("ASOR")
+    assert set(output["accessToken"]) == {"accessKeyId", "secretAccessKey", "sessionToken"}
+    assert output["idToken"].count(".") == 2
+    # The same client, same key, refreshes with the rotated token.
+    refreshed = client.create_o_auth2_token(
+        tokenInput={"clientId": params.client_id, "refreshToken": output["refreshToken"], "grantType": "refresh_token"}
+    )["tokenOutput"]
+    assert "idToken" not in refreshed
+    assert refreshed["refreshToken"] != output["refreshToken"]

@@ -27,10 +27,13 @@ MessageSink = Callable[[str, str], None]
 
 def message_box_sink(parent: QWidget | None = None) -> MessageSink:
     """A sink that opens a non-modal warning box (never a nested event loop)."""
+    open_boxes: set[QMessageBox] = set()
 
     def show(title: str, text: str) -> None:
         box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, parent)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        open_boxes.add(box)  # without a parent, only this reference keeps the box alive
+        box.finished.connect(lambda _result: open_boxes.discard(box))
         box.open()
 
     return show

@@ -33,6 +33,13 @@ def format_remaining(delta: timedelta | None) -> str:
     return f"{minutes} min {secs:02d} s"
 
 
+def format_minutes(delta: timedelta) -> str:
+    """A coarse countdown for notifications: ``30 min``, ``1 h 05 min`` (rounded up)."""
+    minutes = max(0, -(-int(delta.total_seconds()) // 60))
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+
+
 def format_clock(moment: datetime | None) -> str:
     """A local wall-clock time such as ``2026-11-28 14:05:09``."""
     if moment is None:

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QSystemTrayIcon
 from core.events import EventKind, SessionEvent
 from core.model import Session
 from gui.actions import SessionActions
-from gui.format import format_clock, format_remaining, principal_label
+from gui.format import format_clock, format_minutes, format_remaining, principal_label
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +85,8 @@ class FreedesktopBackend:
         self._pending: dict[int, tuple[Notification, ActionCallback]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._listener: asyncio.Task[None] | None = None
+        self.sent: list[tuple[int, Notification]] = []
+        """``(server id, note)`` of every notification the server accepted."""
 
     @classmethod
     async def connect(cls, icon_path: str = "") -> FreedesktopBackend | None:
@@ -155,6 +157,8 @@ class FreedesktopBackend:
         except Exception:
             log.warning("could not send a desktop notification", exc_info=True)
             return
+        if reply.body:
+            self.sent.append((int(reply.body[0]), note))
         if note.action is not None and reply.body:
             self._pending[int(reply.body[0])] = (note, lambda n, key: on_action(n, n.action[0] if n.action else key))
 
@@ -210,7 +214,7 @@ class Notifier:
             case EventKind.EXPIRING_SOON:
                 lead = event.lead
                 minutes = int(lead.total_seconds() // 60) if lead is not None else None
-                left = format_remaining(s.session_remaining(now))
+                left = format_minutes(s.session_remaining(now))
                 return Notification(
                     (*base, minutes),
                     f"AWS session ends in {left}",

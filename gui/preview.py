@@ -54,6 +54,8 @@ def make_session(
     while moment <= now:
         history.append(RefreshRecord(moment, "CreateOAuth2Token", "ok"))
         moment += timedelta(minutes=15)
+    if state is SessionState.NEEDS_SIGN_IN:
+        history.append(RefreshRecord(now, "CreateOAuth2Token", "TOKEN_EXPIRED"))
     return Session(
         id=session_id_for(arn),
         identity=Identity.from_arn(arn),

@@ -118,6 +118,8 @@ class SwitcherWindow(QWidget):
         self.filter.installEventFilter(_FilterKeys(self))
         self.sign_in_button = QPushButton("Sign in…")
         self.sign_in_button.clicked.connect(self._sign_in_clicked)
+        self.limit_label = QLabel(f"{MAX_SESSIONS} of {MAX_SESSIONS} sessions: sign one out to add another")
+        self.limit_label.setToolTip(SESSION_LIMIT_TEXT)
         self.remote_button = QPushButton("Sign in on another device…")
         self.remote_button.clicked.connect(lambda: self._actions.sign_in(remote=True))
 
@@ -140,6 +142,7 @@ class SwitcherWindow(QWidget):
     def _build_layout(self, doctor: DoctorPanel | None) -> None:
         top = QHBoxLayout()
         top.addWidget(self.filter, 1)
+        top.addWidget(self.limit_label)
         top.addWidget(self.sign_in_button)
         top.addWidget(self.remote_button)
         buttons = QHBoxLayout()
@@ -273,8 +276,11 @@ class SwitcherWindow(QWidget):
         }[session.state]
         if session.state_reason:
             state += f" ({session.state_reason})"
-        remaining = format_remaining(session.session_remaining(self._service.now()))
-        self.reason_label.setText(f"{state}. Session ends in {remaining}.")
+        if session.state in (SessionState.NEEDS_SIGN_IN, SessionState.ENDED):
+            self.reason_label.setText(f"{state}.")
+        else:
+            remaining = format_remaining(session.session_remaining(self._service.now()))
+            self.reason_label.setText(f"{state}. Session ends in {remaining}.")
         self.history.clear()
         for record in reversed(session.history):
             self.history.addItem(f"{format_clock(record.at)}   {record.event_name}   {record.outcome}")
@@ -293,7 +299,8 @@ class SwitcherWindow(QWidget):
         if selected and (row := self.model.row_of(selected)) >= 0:
             self._select_source_row(row)
         elif sessions and not self.selected_id():
-            self.table.selectRow(0)
+            active = self.model.row_of(self._service.active_session_id() or "")
+            self._select_source_row(max(active, 0))
         self._selection_changed()
         if self.doctor is not None:
             self.doctor.set_sessions(sessions)
@@ -321,8 +328,9 @@ class SwitcherWindow(QWidget):
         can_add = self._service.can_add_session() and not self._actions.sign_in_running
         self.sign_in_button.setEnabled(can_add)
         self.remote_button.setEnabled(can_add)
-        tip = SESSION_LIMIT_TEXT if not self._service.can_add_session() else "Open the AWS sign-in page"
-        self.sign_in_button.setToolTip(tip)
+        full = not self._service.can_add_session()
+        self.sign_in_button.setToolTip(SESSION_LIMIT_TEXT if full else "Open the AWS sign-in page")
+        self.limit_label.setVisible(full)
 
     # -- selection and commands ------------------------------------------------------
     def selected_id(self) -> str | None:

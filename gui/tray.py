@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from core.events import SessionEvent
@@ -53,8 +53,6 @@ class TrayController(QObject):
         self.session_actions: dict[str, QAction] = {}
         self.status = TrayStatus.EMPTY
         self.tray.setToolTip("AWS Login Tray")
-        self._group = QActionGroup(self)
-        self._group.setExclusive(True)
 
         self.manage_menu = QMenu("Manage sessions")
         self.sign_in_action = QAction("Sign in…", self)
@@ -105,6 +103,13 @@ class TrayController(QObject):
         if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
             self._open_switcher()
 
+    def _choose(self, session_id: str) -> None:
+        # Keep one check mark until core confirms the switch (its event rebuilds the menu).
+        active = self._service.active_session_id()
+        for sid, action in self.session_actions.items():
+            action.setChecked(sid == active)
+        self._actions.make_active(session_id)
+
     def _sign_in_clicked(self) -> None:
         if self._actions.sign_in_running:
             self._actions.cancel_sign_in()
@@ -119,8 +124,7 @@ class TrayController(QObject):
         now = self._service.now()
         self.menu.clear()
         self.manage_menu.clear()
-        for action in self._group.actions():
-            self._group.removeAction(action)
+        for action in self.session_actions.values():
             action.deleteLater()
         self.session_actions = {}
 
@@ -132,8 +136,7 @@ class TrayController(QObject):
             action.setCheckable(True)
             action.setChecked(session.id == active)
             action.setToolTip(session.identity.arn)
-            action.triggered.connect(lambda _checked=False, sid=session.id: self._actions.make_active(sid))
-            self._group.addAction(action)
+            action.triggered.connect(lambda _checked=False, sid=session.id: self._choose(sid))
             self.menu.addAction(action)
             self.session_actions[session.id] = action
             self._add_manage_submenu(session)

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Render the GUI screenshots in docs/screenshots/ under a private X server:
+# Xvfb, the trayer tray host and (when installed) the dunst notification
+# daemon on a private D-Bus session. Nothing touches your own desktop.
+# Usage: scripts/screenshots.sh [OUTDIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out="${1:-docs/screenshots}"
+display=":$(( 90 + RANDOM % 100 ))"
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+pids+=($!)
+sleep 1
+DISPLAY="$display" trayer --edge top --align right --widthtype request --height 24 \
+  --SetDockType true --transparent false --tint 0x2b303b >/dev/null 2>&1 &
+pids+=($!)
+sleep 1
+
+run() { DISPLAY="$display" QT_QPA_PLATFORM=xcb .venv/bin/python -m gui.screenshots "$out"; }
+if command -v dunst >/dev/null && command -v dbus-run-session >/dev/null; then
+  export -f run; export display out
+  dbus-run-session -- bash -c 'DISPLAY="$display" dunst -config scripts/dunstrc >/dev/null 2>&1 & d=$!; sleep 1; run; kill $d' 2>/dev/null
+else
+  run
+fi

@@ -123,6 +123,9 @@ class TrayApp:
             self._dbus = await FreedesktopBackend.connect(str(self.icons.app_icon_path()))
             if self._dbus is not None:
                 self.notifier.backend = self._dbus
+        log.info(
+            "ready: %d session(s), tray %s", len(self.service.sessions()), "shown" if self.tray_available else "absent"
+        )
         await self._quit.wait()
         await self.shutdown()
         return self.exit_code

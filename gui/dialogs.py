@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -140,7 +139,6 @@ class DialogCodePrompt:
 
     async def __call__(self, url: str) -> str:
         dialog = CodeDialog(url, self._parent)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.dialog = dialog
         answer: asyncio.Future[str] = asyncio.get_running_loop().create_future()
 
@@ -158,5 +156,5 @@ class DialogCodePrompt:
             return await answer
         finally:
             self.dialog = None
-            if dialog.isVisible():
-                dialog.close()
+            dialog.hide()
+            dialog.deleteLater()

@@ -2,10 +2,14 @@
 
 The file is precious: people keep hand-written comments, odd spacing and
 profiles of other tools in it. This module therefore never rewrites it from a
-parsed model. It parses the text with :mod:`configupdater` (which keeps every
-line's raw text) only to find where each section starts and ends, and splices
-new text in at those places. Every byte outside the sections we own is copied
-through unchanged.
+parsed model. One scan finds where each section starts and ends (with
+configparser's own header rule); only the sections an edit touches are
+parsed, with :mod:`configparser` for values and :mod:`configupdater` (which
+keeps every line's raw text) for their lines, and new text is spliced in at
+those places. Every byte outside the sections we own is copied through
+unchanged, and the whole result is parsed once, as botocore will read it,
+before it is written. That keeps a switch on a file of thousands of lines
+close to the cost of one plain configparser read.
 
 Rules:
 
@@ -54,6 +58,7 @@ from pathlib import Path
 
 import filelock
 from configupdater import Comment, ConfigUpdater, Option, Section
+from configupdater.block import Block
 
 from core.errors import ConfigFileError, ProfileConflict
 
@@ -108,26 +113,71 @@ class ConfigPart:
     """The exact original text, line ends included."""
 
 
-@dataclass(frozen=True)
 class ConfigSection:
-    """One section of the config file as parsed (read-only view)."""
+    """One section of the config file (read-only view).
 
-    header: str
-    """The text between the brackets, e.g. ``profile dev`` or ``sso-session corp``."""
-    profile: str | None
-    """The profile name botocore derives from the header, or None for other sections."""
-    owned: bool
-    settings: dict[str, str]
-    """Option names to values exactly as botocore's parser reads them."""
-    lineno: int
-    """1-based line of the header."""
-    header_line: str
-    parts: tuple[ConfigPart, ...]
+    The header, position, text and ownership come from one scan of the
+    file; values and the line structure are parsed the first time they are
+    asked for, from this section's text alone (a section starts at a header
+    in the first column, where :mod:`configparser` carries no state over from
+    the text before it), so an edit parses only the sections it touches.
+    """
+
+    def __init__(
+        self,
+        *,
+        header: str,
+        lineno: int,
+        text: str,
+        path: Path,
+        owned: bool,
+        parser: configparser.RawConfigParser | None = None,
+        settings: dict[str, str] | None = None,
+        parts: tuple[ConfigPart, ...] | None = None,
+    ) -> None:
+        self.header = header
+        """The text between the brackets, e.g. ``profile dev`` or ``sso-session corp``."""
+        self.profile = profile_name_of(header)
+        """The profile name botocore derives from the header, or None for other sections."""
+        self.owned = owned
+        self.lineno = lineno
+        """1-based line of the header."""
+        self.text = text
+        """The section's exact original text (header line, body, trailing comments and blank lines)."""
+        end = text.find("\n")
+        self.header_line = text if end < 0 else text[: end + 1]
+        self._path = path
+        self._parser = parser
+        self._settings = settings
+        self._parts = parts
+
+    def __repr__(self) -> str:
+        return f"ConfigSection({self.header!r}, line {self.lineno})"
 
     @property
-    def text(self) -> str:
-        """The section's exact original text."""
-        return self.header_line + "".join(part.text for part in self.parts)
+    def settings(self) -> dict[str, str]:
+        """Option names to values exactly as botocore's parser reads them.
+
+        Raises:
+            ConfigFileError: the section cannot be parsed (file and line named).
+        """
+        if self._settings is None:
+            if self._parser is not None:
+                self._settings = dict(self._parser.items(self.header))
+            else:
+                self._settings = _section_values(self)
+        return self._settings
+
+    @property
+    def parts(self) -> tuple[ConfigPart, ...]:
+        """The body's pieces (options with their continuation lines, comments, blank lines), in order.
+
+        Raises:
+            ConfigFileError: the section's lines cannot be told apart safely.
+        """
+        if self._parts is None:
+            self._parts = _section_parts(self)
+        return self._parts
 
 
 def _split_lines(text: str) -> list[str]:
@@ -148,17 +198,141 @@ def _is_comment_line(line: str) -> bool:
     return bool(stripped) and stripped[0] in "#;"
 
 
+_SECTION_HEADER = configparser.RawConfigParser.SECTCRE
+"""configparser's own header rule (the one botocore's reader applies)."""
+_BRACKET_LINE = re.compile(r"^[^\S\n]*\[", re.MULTILINE)
+"""Lines whose first non-blank character is ``[``: the only ones that can be headers."""
+
+
+def _scan_headers(text: str) -> list[tuple[int, int, str]] | None:
+    """``(offset, line, name)`` of every section header, in one pass over the text.
+
+    A line in the first column that matches configparser's header rule is a
+    header whatever precedes it. An *indented* one is a header or part of
+    the previous value depending on context; such files, duplicate headers
+    and ``[DEFAULT]`` (which configparser merges into every section) return
+    None so the caller takes the full, slower parse.
+    """
+    found: list[tuple[int, int, str]] = []
+    seen: set[str] = set()
+    lineno = 1
+    counted = 0
+    for match in _BRACKET_LINE.finditer(text):
+        start = match.start()
+        end = text.find("\n", start)
+        header = _SECTION_HEADER.match(text[start : None if end < 0 else end].strip())
+        if header is None:
+            continue  # an option or a bad line: configparser judges it when validating
+        name = header.group("header")
+        if match.end() - 1 != start or name in seen or name == configparser.DEFAULTSECT:
+            return None
+        seen.add(name)
+        lineno += text.count("\n", counted, start)
+        counted = start
+        found.append((start, lineno, name))
+    return found
+
+
+def _is_owned(text: str, header_end: int) -> bool:
+    """Whether the line right under a header (ending at ``header_end``) is our marker comment."""
+    if header_end < 0:
+        return False
+    end = text.find("\n", header_end + 1)
+    return text[header_end + 1 : None if end < 0 else end].lstrip().startswith(MARKER_PREFIX)
+
+
+def _unsafe(path: Path) -> ConfigFileError:
+    return ConfigFileError(f"{path}: cannot be edited without changing other lines; nothing was changed")
+
+
+def _run_configparser(lines: list[str], path: Path, offset: int = 0) -> configparser.RawConfigParser:
+    """Parse ``lines`` as botocore's reader (``configparser.RawConfigParser``) does.
+
+    Raises:
+        ConfigFileError: naming ``path`` and the line (``offset`` lines are before ``lines``).
+    """
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read_file(lines, source=str(path))
+    except configparser.Error as exc:
+        raise _parse_error(path, exc, offset) from None
+    return parser
+
+
+def _section_values(section: ConfigSection) -> dict[str, str]:
+    parser = _run_configparser(_split_lines(section.text), section._path, section.lineno - 1)
+    if parser.sections() != [section.header]:
+        raise _unsafe(section._path)
+    return dict(parser.items(section.header))
+
+
+def _updater_blocks(lines: list[str], path: Path, offset: int = 0) -> list[Block]:
+    """The blocks configupdater finds in ``lines``, checked to give back exactly the same text."""
+    # configupdater treats an indented comment as a value line; configparser
+    # (and so botocore) as a comment. Unindent comments for the structure
+    # scan only: line numbers and counts stay the same.
+    scan_text = "".join(line.lstrip() if _is_comment_line(line) else line for line in lines)
+    updater = ConfigUpdater()
+    try:
+        updater.read_string(scan_text, source=str(path))
+    except configparser.Error as exc:
+        raise _parse_error(path, exc, offset) from None
+    if str(updater) != scan_text:
+        raise _unsafe(path)
+    return list(updater.iter_blocks())
+
+
+def _parts_of(block: Section, lines: list[str], first: int, path: Path) -> tuple[tuple[ConfigPart, ...], int]:
+    """The parts of ``block`` whose header is ``lines[first]``, and the index of the line after it."""
+    inner = first + 1
+    parts: list[ConfigPart] = []
+    for child in block.iter_blocks():
+        child_count = _line_count(str(child))
+        raw = "".join(lines[inner : inner + child_count])
+        if isinstance(child, Option):
+            parts.append(ConfigPart("option", child.key.lower(), raw))
+        elif isinstance(child, Comment):
+            parts.append(ConfigPart("comment", None, raw))
+        else:
+            parts.append(ConfigPart("space", None, raw))
+        inner += child_count
+    if inner != first + _line_count(str(block)):
+        raise _unsafe(path)
+    return tuple(parts), inner
+
+
+def _section_parts(section: ConfigSection) -> tuple[ConfigPart, ...]:
+    lines = _split_lines(section.text)
+    blocks = _updater_blocks(lines, section._path, section.lineno - 1)
+    if len(blocks) != 1 or not isinstance(blocks[0], Section) or blocks[0].name != section.header:
+        raise _unsafe(section._path)
+    parts, end = _parts_of(blocks[0], lines, 0, section._path)
+    if end != len(lines):
+        raise _unsafe(section._path)
+    return parts
+
+
 class ConfigDocument:
     """A parsed config file that can be turned back into the exact same text.
 
-    configupdater finds the blocks (sections, options with their continuation
-    lines, comments, blank lines); the text of each block is then taken from
-    the original lines, and values from :mod:`configparser`, the parser
-    botocore itself uses, so both agree with what the AWS tools see.
+    One scan finds the section headers with configparser's own rule, so the
+    file splits into a preamble and one exact slice of text per section.
+    Values come from :mod:`configparser`, the parser botocore itself uses,
+    so both agree with what the AWS tools see; the line structure of a
+    section (for rewriting it) comes from configupdater, section by section,
+    only when asked for. Files the scan cannot split with certainty (indented
+    headers, duplicates, ``[DEFAULT]``) are parsed whole with configupdater.
     """
 
-    def __init__(self, text: str, path: Path) -> None:
+    def __init__(self, text: str, path: Path, *, validate: bool = True) -> None:
         """Parse ``text`` (the content of ``path``).
+
+        Args:
+            text: the file's content.
+            path: the file, for messages.
+            validate: parse the whole text with configparser now. Without it,
+                sections are parsed only when their values or parts are used;
+                an edit then validates its result instead.
 
         Raises:
             ConfigFileError: syntax errors, duplicate sections or keys.
@@ -166,74 +340,48 @@ class ConfigDocument:
         self.path = path
         self.text = text
         self.newline = "\r\n" if "\r\n" in text else "\n"
-        values = _parse_with_configparser(text, path)
-        lines = _split_lines(text)
-        # configupdater treats an indented comment as a value line; configparser
-        # (and so botocore) as a comment. Unindent comments for the structure
-        # scan only: line numbers and counts stay the same.
-        scan_text = "".join(line.lstrip() if _is_comment_line(line) else line for line in lines)
-        updater = ConfigUpdater()
-        try:
-            updater.read_string(scan_text, source=str(path))
-        except configparser.Error as exc:
-            raise _parse_error(path, exc) from None
-        unsafe = ConfigFileError(f"{path}: cannot be edited without changing other lines; nothing was changed")
-        if str(updater) != scan_text:
-            raise unsafe
-        self._chunks: list[str | ConfigSection] = []
-        self.sections: list[ConfigSection] = []
-        cursor = 0
-        for block in updater.iter_blocks():
-            count = _line_count(str(block))
-            if not isinstance(block, Section):
-                self._chunks.append("".join(lines[cursor : cursor + count]))
-                cursor += count
-                continue
-            header_line = lines[cursor]
-            inner = cursor + 1
-            parts: list[ConfigPart] = []
-            for child in block.iter_blocks():
-                child_count = _line_count(str(child))
-                raw = "".join(lines[inner : inner + child_count])
-                if isinstance(child, Option):
-                    parts.append(ConfigPart("option", child.key.lower(), raw))
-                elif isinstance(child, Comment):
-                    parts.append(ConfigPart("comment", None, raw))
-                else:
-                    parts.append(ConfigPart("space", None, raw))
-                inner += child_count
-            if inner != cursor + count or len(self.sections) >= len(values):
-                raise unsafe
-            name, settings = values[len(self.sections)]
-            if name != block.name:
-                raise unsafe
+        self._by_profile: dict[str, list[ConfigSection]] | None = None
+        headers = _scan_headers(text)
+        parser = _run_configparser(_split_lines(text), path) if validate else None
+        if headers is None or (parser is not None and parser.sections() != [name for _, _, name in headers]):
+            if parser is None:
+                parser = _run_configparser(_split_lines(text), path)
+            self._chunks, self.sections = _parse_whole(text, path, parser)
+            return
+        self._chunks = []
+        self.sections = []
+        if not headers or headers[0][0] > 0:
+            self._chunks.append(text[: headers[0][0] if headers else len(text)])
+        for index, (start, lineno, name) in enumerate(headers):
+            end = headers[index + 1][0] if index + 1 < len(headers) else len(text)
             section = ConfigSection(
                 header=name,
-                profile=profile_name_of(name),
-                owned=bool(parts) and parts[0].kind == "comment" and parts[0].text.lstrip().startswith(MARKER_PREFIX),
-                settings=settings,
-                lineno=cursor + 1,
-                header_line=header_line,
-                parts=tuple(parts),
+                lineno=lineno,
+                text=text[start:end],
+                path=path,
+                owned=_is_owned(text, text.find("\n", start, end)),
+                parser=parser,
             )
             self._chunks.append(section)
             self.sections.append(section)
-            cursor += count
-        if cursor != len(lines) or len(self.sections) != len(values):
-            raise unsafe
 
     @classmethod
-    def load(cls, path: Path) -> ConfigDocument:
+    def load(cls, path: Path, *, validate: bool = True) -> ConfigDocument:
         """Read and parse ``path``; a missing file is an empty document.
 
         Raises:
             ConfigFileError: unreadable, not UTF-8, or not parseable.
         """
-        return cls(read_config_text(path), path)
+        return cls(read_config_text(path), path, validate=validate)
 
     def profile_sections(self, name: str) -> list[ConfigSection]:
         """Every section that defines profile ``name`` (normally zero or one)."""
-        return [s for s in self.sections if s.profile == name]
+        if self._by_profile is None:
+            self._by_profile = {}
+            for s in self.sections:
+                if s.profile is not None:
+                    self._by_profile.setdefault(s.profile, []).append(s)
+        return list(self._by_profile.get(name, ()))
 
     def profiles(self) -> list[ConfigSection]:
         """Every profile section, in file order."""
@@ -266,12 +414,54 @@ class ConfigDocument:
         return "".join(out)
 
 
+def _parse_whole(
+    text: str, path: Path, parser: configparser.RawConfigParser
+) -> tuple[list[str | ConfigSection], list[ConfigSection]]:
+    """Chunks and sections of the whole text, structured by configupdater in one go (the general, slower way)."""
+    lines = _split_lines(text)
+    names = parser.sections()
+    chunks: list[str | ConfigSection] = []
+    sections: list[ConfigSection] = []
+    cursor = 0
+    for block in _updater_blocks(lines, path):
+        count = _line_count(str(block))
+        if not isinstance(block, Section):
+            chunks.append("".join(lines[cursor : cursor + count]))
+            cursor += count
+            continue
+        if len(sections) >= len(names) or names[len(sections)] != block.name:
+            raise _unsafe(path)
+        parts, end = _parts_of(block, lines, cursor, path)
+        section = ConfigSection(
+            header=block.name,
+            lineno=cursor + 1,
+            text="".join(lines[cursor:end]),
+            path=path,
+            owned=bool(parts) and parts[0].kind == "comment" and parts[0].text.lstrip().startswith(MARKER_PREFIX),
+            settings=dict(parser.items(block.name)),
+            parts=parts,
+        )
+        chunks.append(section)
+        sections.append(section)
+        cursor = end
+    if cursor != len(lines) or len(sections) != len(names):
+        raise _unsafe(path)
+    return chunks, sections
+
+
+_SIMPLE_PROFILE_HEADER = re.compile(r"profile[ \t\r\n]+([^ \t\r\n'\"\\]+)[ \t\r\n]*")
+"""``profile NAME`` without quotes or escapes: what shlex would split into exactly these two words."""
+
+
 def profile_name_of(header: str) -> str | None:
     """The profile a section header defines, the way botocore reads it."""
     if header == "default":
         return "default"
     if not header.startswith("profile"):
         return None
+    simple = _SIMPLE_PROFILE_HEADER.fullmatch(header)
+    if simple is not None:
+        return simple.group(1)
     try:
         parts = shlex.split(header)
     except ValueError:
@@ -390,9 +580,16 @@ class AwsConfigWriter:
         if len(set(names)) != len(names):
             raise ValueError("the same profile appears twice in one apply()")
         with self._locked():
-            doc = ConfigDocument.load(self._target())
-            new_text = _edit(doc, upserts, removals, set(adopt))
-            self._commit(doc, new_text)
+            # Only the sections this edit touches are parsed here; the whole
+            # result is validated once before it is written (see _commit).
+            doc = ConfigDocument.load(self._target(), validate=False)
+            try:
+                new_text = _edit(doc, upserts, removals, set(adopt))
+            except (ConfigFileError, ValueError):
+                # A damaged file is reported first, exactly as a full read reports it.
+                ConfigDocument(doc.text, doc.path)
+                raise
+            self._commit(doc, new_text, upserts)
 
     def set_sts_regional(self, names: Sequence[str]) -> list[str]:
         """Set ``sts_regional_endpoints = regional`` on profiles, owned or not.
@@ -470,11 +667,11 @@ class AwsConfigWriter:
         finally:
             lock.release()
 
-    def _commit(self, doc: ConfigDocument, new_text: str) -> None:
+    def _commit(self, doc: ConfigDocument, new_text: str, written: Sequence[ProfileSpec] = ()) -> None:
         if new_text == doc.text:
+            ConfigDocument(doc.text, doc.path)  # nothing to write, but a damaged file is still reported
             return
-        # A last check that what we write is something botocore can read.
-        ConfigDocument(new_text, doc.path)
+        _check_result(doc, new_text, written)
         target = self._target()
         old = doc.text.encode("utf-8")
         self._write(self.backup_path, old, keep_mode_of=target if target.exists() else None)
@@ -526,17 +723,8 @@ def _replace_file(path: Path, data: bytes, *, keep_mode_of: Path | None = None) 
 # -- parsing helpers ------------------------------------------------------------
 
 
-def _parse_with_configparser(text: str, path: Path) -> list[tuple[str, dict[str, str]]]:
-    """Every section's name and values as botocore's reader (``configparser.RawConfigParser``) sees them."""
-    parser = configparser.RawConfigParser()
-    try:
-        parser.read_string(text, source=str(path))
-    except configparser.Error as exc:
-        raise _parse_error(path, exc) from None
-    return [(name, dict(parser.items(name))) for name in parser.sections()]
-
-
-def _parse_error(path: Path, exc: configparser.Error) -> ConfigFileError:
+def _parse_error(path: Path, exc: configparser.Error, offset: int = 0) -> ConfigFileError:
+    """The error for a parse of ``path`` (``offset``: lines of the file before the parsed text)."""
     lineno: int | None = getattr(exc, "lineno", None)
     what = "cannot be parsed"
     if isinstance(exc, configparser.DuplicateSectionError):
@@ -549,7 +737,7 @@ def _parse_error(path: Path, exc: configparser.Error) -> ConfigFileError:
         what = "a line is neither a [section], a 'key = value' setting nor a comment"
         if exc.errors:
             lineno = exc.errors[0][0]
-    where = f"line {lineno}: " if lineno else ""
+    where = f"line {lineno + offset}: " if lineno else ""
     return ConfigFileError(f"{path}: {where}{what}; nothing was changed")
 
 
@@ -611,6 +799,7 @@ def _check_takeover(doc: ConfigDocument, name: str, login_session: str | None, a
         )
     section = sections[0]
     if section.owned:
+        section.parts  # noqa: B018 - parsing it proves we can rewrite it (ConfigFileError otherwise)
         return
     style = _credential_style(section.settings, login_session)
     if style is not None:
@@ -627,6 +816,36 @@ def _check_takeover(doc: ConfigDocument, name: str, login_session: str | None, a
             name,
             suggestion,
         )
+    section.parts  # noqa: B018 - parsing it proves we can rewrite it (ConfigFileError otherwise)
+
+
+def _check_result(doc: ConfigDocument, new_text: str, written: Sequence[ProfileSpec]) -> None:
+    """Make sure botocore reads ``new_text`` whole, and reads our profiles as written.
+
+    This one configparser parse of the result also validates every section
+    the edit copied through untouched (their bytes are the same as before).
+
+    Raises:
+        ConfigFileError: the original file is damaged (its own line named), or the result is not right.
+    """
+    try:
+        result = ConfigDocument(new_text, doc.path)
+    except ConfigFileError:
+        ConfigDocument(doc.text, doc.path)  # damage in the original: name its line, not the result's
+        raise _unsafe(doc.path) from None
+    for spec in written:
+        sections = result.profile_sections(spec.name)
+        if len(sections) != 1 or not sections[0].owned:
+            raise _unsafe(doc.path)
+        settings = sections[0].settings
+        if (
+            settings.get("region") != spec.region
+            or settings.get("sts_regional_endpoints") != "regional"
+            or settings.get("credential_process") != spec.credential_process
+            or settings.get("login_session") != spec.login_session
+        ):
+            raise _unsafe(doc.path)
+        sections[0].parts  # noqa: B018 - our section must stay editable next time
 
 
 def _validate_spec(spec: ProfileSpec) -> None:
@@ -749,7 +968,7 @@ def _edit(doc: ConfigDocument, upserts: Sequence[ProfileSpec], removals: Sequenc
     for header in removed:
         # Each removal may take a blank line from the text before it, so
         # work on a fresh parse of the current text every time.
-        current = ConfigDocument(text, doc.path)
+        current = ConfigDocument(text, doc.path, validate=False)
         target = current.section(header)
         assert target is not None
         text = _remove_section(current, target)

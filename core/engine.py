@@ -148,13 +148,13 @@ class _Runtime:
 
 
 def describe_duration(delta: timedelta) -> str:
-    """``12-hour``, ``90-minute`` or ``45-second``: for messages."""
-    seconds = round(delta.total_seconds())
-    if seconds >= 3600 and seconds % 3600 == 0:
-        return f"{seconds // 3600}-hour"
-    if seconds >= 60 and seconds % 60 == 0:
-        return f"{seconds // 60}-minute"
-    return f"{seconds}-second"
+    """``12-hour``, ``90-minute`` or ``45-second`` (rounded): for messages."""
+    seconds = delta.total_seconds()
+    if seconds >= 50 * 60:
+        return f"{round(seconds / 3600)}-hour"
+    if seconds >= 60:
+        return f"{round(seconds / 60)}-minute"
+    return f"{round(seconds)}-second"
 
 
 class RefreshEngine:
@@ -544,11 +544,13 @@ class RefreshEngine:
         full_ttl = rt.ttl or self.credential_ttl(session)
         granted = timedelta(seconds=result.expires_in)
         ends_at = session.session_ends_at
-        if granted < full_ttl - timedelta(seconds=1):
-            # AWS grants no credentials beyond the session's end: a shorter lifetime
-            # than usual tells when the session really ends.
-            if result.credentials.expires_at < ends_at - END_TOLERANCE:
-                ends_at = result.credentials.expires_at
+        if granted < full_ttl:
+            # AWS grants no credentials beyond the session's end (and otherwise always
+            # the same whole number of seconds): a shorter lifetime than usual tells
+            # when the session really ends. The usual lifetime is never lowered by it.
+            # The end is taken in whole seconds, as the credentials file states the
+            # expiry: the session ends when the last credentials any SDK reads stop.
+            ends_at = min(ends_at, result.credentials.expires_at.replace(microsecond=0))
         else:
             rt.ttl = full_ttl = granted
         rt.attempts, rt.next_attempt_at = 0, None

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -39,6 +40,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 KEYRING_SERVICE = "aws-login-tray"
+
+_KEYRING_CALLS = threading.Lock()
+"""One keyring call at a time in this process.
+
+The engine refreshes sessions concurrently, each storing its new token from
+a worker thread. Not every keyring backend is safe against that (file-backed
+ones read, change and rewrite one file, and the last writer wins, which
+would silently lose another session's just-rotated token), so calls are
+serialised; they take milliseconds."""
 SECRET_FORMAT_VERSION = 1
 
 _OPT_IN_HINT = "or opt in to plaintext secret files in Settings (or with --plaintext-secrets)"
@@ -161,14 +171,16 @@ class KeyringSecretStore:
     def probe(self) -> None:
         keyring = self._keyring()
         try:
-            keyring.get_password(self.service, "probe")
+            with _KEYRING_CALLS:
+                keyring.get_password(self.service, "probe")
         except Exception as exc:
             raise self._unavailable(exc) from None
 
     def load(self, session: Session) -> SessionSecrets | None:
         keyring = self._keyring()
         try:
-            value = keyring.get_password(self.service, keyring_username(session.id))
+            with _KEYRING_CALLS:
+                value = keyring.get_password(self.service, keyring_username(session.id))
         except Exception as exc:
             raise self._unavailable(exc) from None
         if value is None:
@@ -185,14 +197,16 @@ class KeyringSecretStore:
     def save(self, session: Session, secrets: SessionSecrets, credentials: Credentials | None = None) -> None:
         keyring = self._keyring()
         try:
-            keyring.set_password(self.service, keyring_username(session.id), json.dumps(secrets_to_json(secrets)))
+            with _KEYRING_CALLS:
+                keyring.set_password(self.service, keyring_username(session.id), json.dumps(secrets_to_json(secrets)))
         except Exception as exc:
             raise self._unavailable(exc) from None
 
     def delete(self, session: Session) -> None:
         keyring = self._keyring()
         try:
-            keyring.delete_password(self.service, keyring_username(session.id))
+            with _KEYRING_CALLS:
+                keyring.delete_password(self.service, keyring_username(session.id))
         except keyring.errors.PasswordDeleteError:
             return
         except Exception as exc:

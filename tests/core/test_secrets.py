@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import stat
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import keyring
@@ -28,7 +29,7 @@ from core.secrets import (
     keyring_username,
 )
 from core.settings import Settings
-from tests.core.enginefakes import START, FakeClock, FakeService, FakeSigninClient, fake_sleep
+from tests.core.enginefakes import ARNS, START, FakeClock, FakeService, FakeSigninClient, fake_sleep
 from tests.core.test_store import make_session
 from tests.support import keyrings as test_keyrings
 
@@ -67,6 +68,23 @@ def test_keyring_entry_is_named_on_purpose_and_holds_one_json_value() -> None:
     store.delete(session)
     store.delete(session)  # already gone: no error
     assert store.load(session) is None
+
+
+def test_concurrent_saves_of_different_sessions_lose_nothing() -> None:
+    # The engine stores five sessions' new tokens from worker threads at once.
+    store = KeyringSecretStore()
+    sessions = [make_session(arn) for arn in ARNS[:5]]
+
+    def save_many(index: int) -> None:
+        for round_ in range(15):
+            store.save(sessions[index], SessionSecrets(f"ASOR-{index}-{round_}", "pem", "client"))
+
+    with ThreadPoolExecutor(5) as pool:
+        list(pool.map(save_many, range(5)))
+    for index, session in enumerate(sessions):
+        loaded = store.load(session)
+        assert loaded is not None
+        assert loaded.refresh_token == f"ASOR-{index}-14"
 
 
 def test_a_damaged_keyring_value_means_sign_in_again() -> None:

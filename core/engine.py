@@ -322,6 +322,12 @@ class RefreshEngine:
         self._wake.set()
         await self.drain()
 
+    async def wait_idle(self, session_id: str) -> None:
+        """Wait for a refresh of ``session_id`` in flight, if any (its outcome is not raised)."""
+        task = self._inflight.get(session_id)
+        if task is not None:
+            await asyncio.gather(asyncio.shield(task), return_exceptions=True)
+
     async def drain(self) -> None:
         """Wait until no refresh is in flight."""
         while self._inflight:

@@ -549,10 +549,7 @@ class SessionManager:
 
     async def sign_out(self, session_id: str) -> None:
         session = self._get(session_id)
-        inflight = self.engine._inflight.get(session_id)
-        if inflight is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.shield(inflight)
+        await self.engine.wait_idle(session_id)
         was_active = self.table.active_session_id == session_id
         successor = None
         if was_active and self._settings.on_sign_out_of_active == "next":

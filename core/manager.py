@@ -23,7 +23,7 @@ import base64
 import contextlib
 import json
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -254,8 +254,10 @@ class SessionManager:
             return ProfileSpec(name, session.region, login_session=session.identity.arn)
         return ProfileSpec(name, session.region, credential_process=credential_process_command(session.id, self.paths))
 
-    async def _apply(self, upserts: list[ProfileSpec] = [], removals: list[str] = []) -> None:  # noqa: B006
-        await asyncio.to_thread(self.config_writer.apply, tuple(upserts), tuple(removals))
+    async def _apply(
+        self, upserts: Sequence[ProfileSpec] = (), removals: Sequence[str] = (), adopt: tuple[str, ...] = ()
+    ) -> None:
+        await asyncio.to_thread(self.config_writer.apply, tuple(upserts), tuple(removals), adopt=adopt)
 
     def _publish(self, kind: EventKind, session: Session | None, detail: str | None = None) -> None:
         self._events.publish(SessionEvent(kind, session, detail))
@@ -396,6 +398,11 @@ class SessionManager:
             raise SessionLimitReached(self._limit_message(existing))
         if profile_name is not None:
             self._check_not_active_name(profile_name)
+            # An import takes over the profile `aws login` wrote for this very ARN;
+            # check before anything is stored, so a refusal leaves no half-installed session.
+            await asyncio.to_thread(
+                self.config_writer.check_available, profile_name, login_session=identity.arn, adopt=True
+            )
         expires_in = max(int((credentials.expires_at - self.clock.now()).total_seconds()), 0)
         return await self._install(
             identity,
@@ -409,6 +416,7 @@ class SessionManager:
             expires_in=expires_in or None,
             history=(),
             replacing=None,
+            adopt_profile=True,
         )
 
     def _free_default_name(self, identity: Identity, sid: str) -> str:
@@ -440,6 +448,7 @@ class SessionManager:
         expires_in: int | None,
         history: tuple[RefreshRecord, ...],
         replacing: Session | None,
+        adopt_profile: bool = False,
     ) -> Session:
         self._sync()
         sid = session_id_for(identity.arn)
@@ -490,7 +499,8 @@ class SessionManager:
         removals = [
             old.profile_name for old in (previous, victim) if old is not None and old.profile_name != profile_name
         ]
-        active, detail = await self._write_profiles(session, active, removals, before_active)
+        adopt = (profile_name,) if adopt_profile else ()
+        active, detail = await self._write_profiles(session, active, removals, before_active, adopt)
         if victim is not None:
             self._publish(EventKind.REMOVED, victim)
         self._publish(EventKind.UPDATED if previous is not None else EventKind.ADDED, session, detail)
@@ -512,20 +522,25 @@ class SessionManager:
         return wanted
 
     async def _write_profiles(
-        self, session: Session, active: bool, removals: list[str], before_active: str | None
+        self,
+        session: Session,
+        active: bool,
+        removals: list[str],
+        before_active: str | None,
+        adopt: tuple[str, ...] = (),
     ) -> tuple[bool, str | None]:
         """Write the session's profile (and the active one); returns (still active, warning)."""
         upserts = [self._spec(session)]
         if active:
             upserts.append(self._spec(session, self._settings.active_profile_name))
         try:
-            await self._apply(upserts, removals)
+            await self._apply(upserts, removals, adopt)
         except ProfileConflict as exc:
             if not active or exc.profile != self._settings.active_profile_name:
                 raise
             # The user's own active-profile section holds other credentials: keep the
             # session, leave that profile alone, and say so.
-            await self._apply(upserts[:1], removals)
+            await self._apply(upserts[:1], removals, adopt)
             self.table.mutate(lambda st: replace(st, active_session_id=before_active))
             return False, exc.user_message
         return active, None

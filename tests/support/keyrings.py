@@ -12,6 +12,7 @@ import json
 import os
 from pathlib import Path
 
+from filelock import FileLock
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
@@ -45,16 +46,23 @@ class TestFileKeyring(KeyringBackend):
     def get_password(self, service: str, username: str) -> str | None:
         return self._load().get(self._key(service, username))
 
+    def _locked(self) -> FileLock:
+        # Read-modify-write of one shared file: processes writing different
+        # entries at once must not drop each other's (a real keyring doesn't).
+        return FileLock(str(self._path) + ".lock")
+
     def set_password(self, service: str, username: str, password: str) -> None:
-        data = self._load()
-        data[self._key(service, username)] = password
-        self._save(data)
+        with self._locked():
+            data = self._load()
+            data[self._key(service, username)] = password
+            self._save(data)
 
     def delete_password(self, service: str, username: str) -> None:
-        data = self._load()
-        if data.pop(self._key(service, username), None) is None:
-            raise PasswordDeleteError(f"no entry for {service}/{username}")
-        self._save(data)
+        with self._locked():
+            data = self._load()
+            if data.pop(self._key(service, username), None) is None:
+                raise PasswordDeleteError(f"no entry for {service}/{username}")
+            self._save(data)
 
     def entries(self) -> dict[tuple[str, str], str]:
         """Every stored entry, for assertions."""

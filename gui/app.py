@@ -105,8 +105,13 @@ class TrayApp:
         """Ask the app to stop (the run loop then shuts down cleanly)."""
         self._quit.set()
 
-    async def run(self, *, use_dbus_notifications: bool = True) -> int:
-        """Start core, show the UI, wait for Quit, then stop core cleanly."""
+    async def run(self, *, use_dbus_notifications: bool = True, sign_in_first: bool = False) -> int:
+        """Start core, show the UI, wait for Quit, then stop core cleanly.
+
+        Args:
+            use_dbus_notifications: try freedesktop notifications before tray balloons.
+            sign_in_first: with no session yet, open the sign-in page right away (demo mode).
+        """
         if not self.presenter.has_sink:
             self.presenter.set_sink(message_box_sink(None))
         try:
@@ -123,6 +128,8 @@ class TrayApp:
             self._dbus = await FreedesktopBackend.connect(str(self.icons.app_icon_path()))
             if self._dbus is not None:
                 self.notifier.backend = self._dbus
+        if sign_in_first and not self.service.sessions():
+            self.actions.sign_in()
         log.info(
             "ready: %d session(s), tray %s", len(self.service.sessions()), "shown" if self.tray_available else "absent"
         )
@@ -239,7 +246,7 @@ def _run_gui(*, demo_text: str | None) -> int:
         _keepalive = install_signal_handlers(app.quit, loop)
         if demo_text:
             presenter.show("AWS Login Tray demo", demo_text)
-        code: int = loop.run_until_complete(app.run())
+        code: int = loop.run_until_complete(app.run(sign_in_first=demo_text is not None))
         _keepalive.stop()
     instance.close()
     return code

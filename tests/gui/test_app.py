@@ -8,6 +8,7 @@ from PySide6.QtCore import QCoreApplication
 from pytestqt.qtbot import QtBot
 
 from core.events import EventKind
+from core.settings import Settings
 from gui.app import TrayApp, install_signal_handlers
 from gui.errors import ErrorPresenter
 from gui.icons import IconSet
@@ -36,6 +37,27 @@ def test_run_starts_core_and_quit_stops_it(
     assert task.result() == 0
     assert service.lifecycle == ["start", "stop"]
     assert not app.tray.tray.isVisible()
+
+
+def test_demo_start_opens_the_sign_in_page_only_without_sessions(
+    qtbot: QtBot, qasync_loop: asyncio.AbstractEventLoop, service: FakeService, runner: TaskRunner, sink: RecordingSink
+) -> None:
+    service._settings = Settings(default_region="us-east-1")
+    app = make_app(service, runner, sink)
+    task = qasync_loop.create_task(app.run(use_dbus_notifications=False, sign_in_first=True))
+    qtbot.waitUntil(lambda: any(name == "sign_in" for name, _ in service.calls))
+    assert [args for name, args in service.calls if name == "sign_in"] == [("us-east-1", None, False)]
+    app.quit()
+    qtbot.waitUntil(task.done)
+
+    service.calls.clear()
+    service.fill(1)
+    again = make_app(service, runner, sink)
+    task = qasync_loop.create_task(again.run(use_dbus_notifications=False, sign_in_first=True))
+    qtbot.waitUntil(lambda: service.lifecycle[-1] == "start")
+    again.quit()
+    qtbot.waitUntil(task.done)
+    assert not any(name == "sign_in" for name, _ in service.calls)
 
 
 def test_notifications_follow_events(

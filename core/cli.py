@@ -803,16 +803,15 @@ def _version() -> str:
 
 
 def _configure_logging(debug: bool, stderr: TextIO) -> None:
-    root = logging.getLogger()
     if debug:
-        handler = logging.StreamHandler(stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        root.addHandler(handler)
-        root.setLevel(logging.DEBUG)
-        for noisy in ("botocore", "urllib3", "filelock", "asyncio"):
-            logging.getLogger(noisy).setLevel(logging.INFO)
+        from core.logs import configure_logging
+
+        configure_logging(debug=True, stream=stderr)
+        logging.getLogger("filelock").setLevel(logging.INFO)
+        logging.getLogger("asyncio").setLevel(logging.INFO)
     else:
         # Logs are off unless --debug: the terminal shows the user's messages only.
+        root = logging.getLogger()
         root.addHandler(logging.NullHandler())
         root.setLevel(logging.CRITICAL + 1)
 

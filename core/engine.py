@@ -507,6 +507,7 @@ class RefreshEngine:
             )
         client = self.client_for(session.refresh_region)
         self.token_calls += 1
+        log.debug("%s: CreateOAuth2Token (refresh) in %s", session.profile_name, session.refresh_region)
         try:
             result = await client.refresh(secrets, account_id=session.account_id)
         except SignInRequired as exc:
@@ -535,6 +536,7 @@ class RefreshEngine:
             lambda s: s.evolve(state=SessionState.FRESH, state_reason=None, credentials_expire_at=latest.expires_at),
         )
         result = updated or session
+        log.debug("%s: adopted credentials another process refreshed", session.profile_name)
         self._publish(EventKind.REFRESHED, result, "adopted credentials refreshed by another process")
         return result
 
@@ -547,6 +549,7 @@ class RefreshEngine:
     async def _store_result(self, session: Session, secret_store: SecretStore, result: RefreshResult) -> Session:
         rt = self._rt(session.id)
         now = self.clock.now()
+        log.debug("%s: refreshed, credentials granted for %d s", session.profile_name, result.expires_in)
         full_ttl = rt.ttl or self.credential_ttl(session)
         granted = timedelta(seconds=result.expires_in)
         ends_at = session.session_ends_at

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
+from core.logs import configure_logging
 from core.paths import AppPaths
 from core.ports import BrowserOpener, CodePrompt
 from core.service import SessionService
@@ -177,9 +178,7 @@ def install_signal_handlers(on_signal: Callable[[], None], loop: asyncio.Abstrac
 def main(argv: list[str]) -> int:
     """Run the tray app; returns the exit code."""
     args = _parse(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.INFO, format="%(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(debug=args.debug, stream=sys.stderr, default_level=logging.INFO)
     demo = None
     if args.demo:
         from gui.demo import DemoEnvironment

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from pathlib import Path
 
 import boto3
@@ -82,3 +83,30 @@ def test_import_reports_a_damaged_cache_and_changes_nothing(
     assert "sign in" in err.lower()
     assert "Traceback" not in err
     assert paths.aws_config_file.read_text() == original
+
+
+def test_debug_logs_never_carry_tokens_or_keys(emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in emulator.env().items():
+        monkeypatch.setenv(name, value)
+    paths = AppPaths.from_environment()
+    signed_in = emulator.sign_in(1)
+    cache = write_aws_login_cache(paths.login_cache_dir, signed_in)
+    paths.aws_config_file.write_text(f"[profile work]\nregion = eu-west-1\nlogin_session = {signed_in.session_arn}\n")
+    assert _run("import")[0] == 0
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        code, _, err = _run("--debug", "refresh", "work")
+    finally:
+        root.handlers[:], root.level = handlers, level
+    assert code == 0, err
+    assert "DEBUG" in err, "--debug shows our own log lines"
+    rotated = json.loads(cache.read_text())
+    secrets = [
+        signed_in.refresh_token,
+        rotated["refreshToken"],
+        rotated["accessToken"]["secretAccessKey"],
+        rotated["accessToken"]["sessionToken"],
+        "BEGIN EC PRIVATE KEY",
+    ]
+    assert [s for s in secrets if s in err] == []

@@ -639,6 +639,7 @@ _SETTING_KEYS = (
     "default_region",
     "expiry_lead_minutes",
     "on_sign_out_of_active",
+    "use_plaintext_secrets",
 )
 
 
@@ -656,6 +657,10 @@ def _parse_setting(key: str, value: str) -> object:
         if any(m <= 0 for m in minutes):
             raise UsageError("expiry_lead_minutes must be positive.")
         return minutes
+    if key == "use_plaintext_secrets":
+        if value.lower() not in ("true", "false"):
+            raise UsageError("use_plaintext_secrets is `true` or `false`.")
+        return value.lower() == "true"
     if key == "on_sign_out_of_active":
         if value not in ("clear", "next"):
             raise UsageError("on_sign_out_of_active is `clear` or `next`.")

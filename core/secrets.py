@@ -51,7 +51,10 @@ would silently lose another session's just-rotated token), so calls are
 serialised; they take milliseconds."""
 SECRET_FORMAT_VERSION = 1
 
-_OPT_IN_HINT = "or opt in to plaintext secret files in Settings (or with --plaintext-secrets)"
+_OPT_IN_HINT = (
+    "or opt in to private 0600 secret files: the tray's Settings,"
+    " or `aws-login-tray settings use_plaintext_secrets true`"
+)
 
 
 def keyring_username(session_id: str) -> str:

@@ -88,19 +88,7 @@ class SettingsDialog(QDialog):
         form.addRow("Warn before a session ends (minutes):", self.leads)
         form.addRow("", self.start_at_login)
 
-        mode_box = QGroupBox("How programs get credentials (new sign-ins)")
-        self.mode_process = QRadioButton("credential_process (secrets stay in the OS keyring)")
-        self.mode_login = QRadioButton("login_session (the AWS CLI's own format)")
-        (self.mode_login if current.credential_mode is CredentialMode.LOGIN_SESSION else self.mode_process).setChecked(
-            True
-        )
-        self.mode_note = QLabel()
-        self.mode_note.setWordWrap(True)
-        self.mode_process.toggled.connect(lambda _on: self._render_note())
-        mode_layout = QVBoxLayout(mode_box)
-        mode_layout.addWidget(self.mode_process)
-        mode_layout.addWidget(self.mode_login)
-        mode_layout.addWidget(self.mode_note)
+        mode_box = self._build_mode_box(current)
 
         self.error = QLabel()
         self.error.setStyleSheet("color: #c53030")
@@ -115,6 +103,28 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.buttons)
         self._render_note()
         self._validate()
+
+    def _build_mode_box(self, current: Settings) -> QGroupBox:
+        mode_box = QGroupBox("How programs get credentials (new sign-ins)")
+        self.mode_process = QRadioButton("credential_process (secrets stay in the OS keyring)")
+        self.mode_login = QRadioButton("login_session (the AWS CLI's own format)")
+        (self.mode_login if current.credential_mode is CredentialMode.LOGIN_SESSION else self.mode_process).setChecked(
+            True
+        )
+        self.mode_note = QLabel()
+        self.mode_note.setWordWrap(True)
+        self.mode_process.toggled.connect(lambda _on: self._render_note())
+        mode_layout = QVBoxLayout(mode_box)
+        mode_layout.addWidget(self.mode_process)
+        mode_layout.addWidget(self.mode_login)
+        mode_layout.addWidget(self.mode_note)
+        self.plaintext = QCheckBox("No OS keyring here: keep refresh tokens and DPoP keys in private 0600 files")
+        self.plaintext.setToolTip(
+            "Only for machines without a Secret Service; anyone who can read your files can use them"
+        )
+        self.plaintext.setChecked(current.use_plaintext_secrets)
+        mode_layout.addWidget(self.plaintext)
+        return mode_box
 
     def _render_note(self) -> None:
         self.mode_note.setText(LOGIN_SESSION_NOTE if self.mode_login.isChecked() else CREDENTIAL_PROCESS_NOTE)
@@ -136,6 +146,7 @@ class SettingsDialog(QDialog):
             else CredentialMode.CREDENTIAL_PROCESS,
             expiry_lead_minutes=parse_leads(self.leads.text()) or current.expiry_lead_minutes,
             start_at_login=self.start_at_login.isChecked(),
+            use_plaintext_secrets=self.plaintext.isChecked(),
             default_region=self.region.currentText().strip() or None,
         )
 

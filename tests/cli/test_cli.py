@@ -359,6 +359,9 @@ def test_settings_show_and_set(two: Harness) -> None:
     assert two.service.current.credential_mode is CredentialMode.LOGIN_SESSION
     assert two.run("settings", "expiry_lead_minutes", "5,60") == 0
     assert two.service.current.expiry_lead_minutes == (60, 5)
+    assert two.run("settings", "use_plaintext_secrets", "true") == 0
+    assert two.service.current.use_plaintext_secrets is True
+    assert two.run("settings", "use_plaintext_secrets", "maybe") == 2
     assert two.run("settings", "credential_mode", "magic") == 2
     assert two.run("settings", "nope") == 2
     assert load_settings(paths.settings_file).default_region == "us-east-2"  # the fake saved nothing

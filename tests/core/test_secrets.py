@@ -104,7 +104,7 @@ def test_no_keyring_is_an_actionable_error_not_a_fallback() -> None:
     message = info.value.user_message
     assert "gnome-keyring" in message
     assert "KWallet" in message
-    assert "--plaintext-secrets" in message
+    assert "settings use_plaintext_secrets true" in message
     assert SECRETS.refresh_token not in message
     with pytest.raises(SecretStoreUnavailable):
         store.probe()

@@ -29,6 +29,8 @@ def test_round_trip_through_the_service(qtbot: QtBot, service: FakeService, runn
     dialog.leads.setText("60, 10, 2")
     dialog.mode_login.setChecked(True)
     dialog.start_at_login.setChecked(True)
+    assert not dialog.plaintext.isChecked()
+    dialog.plaintext.setChecked(True)
     assert dialog.mode_note.text() == LOGIN_SESSION_NOTE
     assert "DPoP" in dialog.mode_note.text()
     assert "cache" in dialog.mode_note.text()
@@ -40,6 +42,7 @@ def test_round_trip_through_the_service(qtbot: QtBot, service: FakeService, runn
     assert saved.expiry_lead_minutes == (60, 10, 2)
     assert saved.credential_mode is CredentialMode.LOGIN_SESSION
     assert saved.start_at_login is True
+    assert saved.use_plaintext_secrets is True
 
     again = SettingsDialog(service, runner, set_autostart=autostart_calls.append, autostart_enabled=lambda: False)
     qtbot.addWidget(again)

@@ -21,16 +21,31 @@ from tests.gui.fakes import FakeService, ManualClock, RecordingSink
 
 
 @pytest.fixture(scope="session")
-def qasync_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
+def _session_qasync_loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
     """One qasync loop over pytest-qt's QApplication (a second loop would never wake its timers)."""
     import qasync
 
     loop = qasync.QEventLoop(qapp, already_running=True)
     executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="gui-test")
     loop.set_default_executor(executor)
-    asyncio.set_event_loop(loop)
     yield loop
     executor.shutdown(wait=True)
+
+
+@pytest.fixture
+def qasync_loop(_session_qasync_loop: asyncio.AbstractEventLoop) -> Iterator[asyncio.AbstractEventLoop]:
+    """The shared loop, marked running only while a GUI test uses it.
+
+    qasync marks an ``already_running`` loop as asyncio's running loop for
+    the whole thread; left that way, every later ``asyncio.run`` (the CLI's,
+    the manager tests') would fail with "cannot be called from a running
+    event loop", so the mark is set and cleared around each test.
+    """
+    asyncio.events._set_running_loop(_session_qasync_loop)
+    asyncio.set_event_loop(_session_qasync_loop)
+    yield _session_qasync_loop
+    asyncio.events._set_running_loop(None)
+    asyncio.set_event_loop(None)
 
 
 @pytest.fixture

@@ -59,6 +59,7 @@ from core.model import CredentialMode, Identity, Session, SessionState
 from core.paths import AppPaths
 from core.service import SessionService
 from core.settings import Settings, load_settings
+from core.timefmt import COMPACT, format_countdown
 
 log = logging.getLogger(__name__)
 
@@ -221,16 +222,7 @@ def find_session(service: SessionService, name: str | None) -> Session:
 
 def format_remaining(delta: timedelta | None) -> str:
     """``3h 05m``, ``14m 10s``, ``expired`` or ``-``."""
-    if delta is None:
-        return "-"
-    seconds = int(delta.total_seconds())
-    if seconds <= 0:
-        return "expired"
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    return f"{minutes}m {secs:02d}s"
+    return format_countdown(delta, COMPACT)
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from core.model import Session, SessionState
+from core.timefmt import SPELLED, format_countdown
 
 STATE_LABELS: dict[SessionState, str] = {
     SessionState.FRESH: "Fresh",
@@ -21,16 +22,7 @@ STATE_LABELS: dict[SessionState, str] = {
 
 def format_remaining(delta: timedelta | None) -> str:
     """A countdown such as ``11 h 42 min``, ``4 min 05 s`` or ``ended``."""
-    if delta is None:
-        return "—"
-    seconds = int(delta.total_seconds())
-    if seconds <= 0:
-        return "ended"
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours} h {minutes:02d} min"
-    return f"{minutes} min {secs:02d} s"
+    return format_countdown(delta, SPELLED)
 
 
 def format_minutes(delta: timedelta) -> str:

@@ -1,0 +1,62 @@
+"""Countdowns as text, shared by the command line and the tray.
+
+The terminal wants terse columns (``11h 59m``); the tray spells units out
+(``11 h 59 min``). Both round the same way, so one function renders both and
+a :class:`CountdownStyle` holds the words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+
+@dataclass(frozen=True)
+class CountdownStyle:
+    """The words one surface uses for a countdown.
+
+    Attributes:
+        hour: Unit after the hours.
+        minute: Unit after the minutes.
+        second: Unit after the seconds.
+        gap: Text between a number and its unit.
+        missing: Shown when there is no deadline.
+        over: Shown when the deadline has passed.
+    """
+
+    hour: str
+    minute: str
+    second: str
+    gap: str
+    missing: str
+    over: str
+
+
+COMPACT = CountdownStyle(hour="h", minute="m", second="s", gap="", missing="-", over="expired")
+"""Terminal columns: ``3h 05m``, ``14m 10s``, ``expired``, ``-``."""
+
+SPELLED = CountdownStyle(hour="h", minute="min", second="s", gap=" ", missing="—", over="ended")
+"""Tray and switcher: ``11 h 42 min``, ``4 min 05 s``, ``ended``, ``—``."""
+
+
+def format_countdown(delta: timedelta | None, style: CountdownStyle = COMPACT) -> str:
+    """Hours and minutes when an hour or more is left, else minutes and seconds.
+
+    Args:
+        delta: Time left, or None when there is no deadline.
+        style: The words to use.
+
+    Returns:
+        The countdown; whole seconds, truncated toward zero.
+    """
+    if delta is None:
+        return style.missing
+    seconds = int(delta.total_seconds())
+    if seconds <= 0:
+        return style.over
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    gap = style.gap
+    if hours:
+        return f"{hours}{gap}{style.hour} {minutes:02d}{gap}{style.minute}"
+    return f"{minutes}{gap}{style.minute} {secs:02d}{gap}{style.second}"

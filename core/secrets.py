@@ -312,7 +312,12 @@ class LoginCacheSecretStore:
             credentials = previous
         path = self.path_for(session)
         try:
-            write_login_cache(path, LoginCacheEntry(credentials, secrets, session.region))
+            # signInRegion: botocore refreshes there, so it must name the Region that issued the token.
+            write_login_cache(path, LoginCacheEntry(credentials, secrets, session.refresh_region))
+        except CacheFileError as exc:
+            # write_login_cache reports OSError as CacheFileError; the engine keeps an unstored token
+            # only for SecretStoreUnavailable, so anything else would lose the live refresh token.
+            raise SecretStoreUnavailable(f"Cannot write the AWS login cache: {exc.user_message}") from None
         except OSError as exc:
             raise SecretStoreUnavailable(f"Cannot write the AWS login cache {path}: {exc.strerror}.") from None
 

@@ -181,7 +181,7 @@ def test_login_cache_is_the_single_home_of_a_login_session_token() -> None:
     assert store.path_for(session) == path
     entry = read_login_cache(path)
     assert entry.secrets.refresh_token == "ASOR-1"
-    assert entry.sign_in_region == session.region
+    assert entry.sign_in_region == session.refresh_region
     assert store.load_credentials(session) == creds
     # a later save without credentials keeps the cached ones
     store.save(session, SessionSecrets("ASOR-2", secrets.dpop_key_pem, secrets.client_id, None))

@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import tempfile
 import threading
 from pathlib import Path
 
 import pytest
 
 from core.signin import SigninClient
+from tests.support.browser import CHROMIUM, headless_chromium
 from tests.support.emulator import EmulatorHandle
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 class ChromiumClicker:
@@ -39,26 +28,15 @@ class ChromiumClicker:
         self._thread.start()
 
     def _drive(self, url: str) -> None:
-        from playwright.sync_api import sync_playwright
-
         try:
-            with tempfile.TemporaryDirectory() as profile, sync_playwright() as playwright:
-                browser = playwright.chromium.launch_persistent_context(
-                    profile,
-                    executable_path=CHROMIUM,
-                    headless=True,
-                    args=CHROMIUM_FLAGS,
-                )
-                try:
-                    page = browser.new_page()
-                    page.goto(url)
-                    page.click(f"button.session[data-index='{self.index}']")
-                    page.wait_for_url("**/oauth/callback?**", timeout=20_000)
-                    page.wait_for_selector("h1", timeout=20_000)
-                    self.final_url = page.url
-                    self.final_text = page.inner_text("body")
-                finally:
-                    browser.close()
+            with headless_chromium() as browser:
+                page = browser.new_page()
+                page.goto(url)
+                page.click(f"button.session[data-index='{self.index}']")
+                page.wait_for_url("**/oauth/callback?**", timeout=20_000)
+                page.wait_for_selector("h1", timeout=20_000)
+                self.final_url = page.url
+                self.final_text = page.inner_text("body")
         except BaseException as error:
             self.error = error
 

@@ -12,20 +12,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.support.browser import headless_chromium
 from tests.support.emulator import CROSS_DEVICE, DpopKey, EmulatorHandle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 class _Callback(BaseHTTPRequestHandler):
@@ -70,15 +60,9 @@ def callback() -> Iterator[_CallbackServer]:
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
+def browser() -> Iterator[Any]:
+    with headless_chromium() as instance:
+        yield instance
 
 
 def test_clicking_a_session_lands_on_the_loopback_callback_with_a_valid_code(

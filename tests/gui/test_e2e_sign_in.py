@@ -4,7 +4,6 @@ the session is in the menu, its profile is in the AWS config, and boto3 sees the
 from __future__ import annotations
 
 import asyncio
-import tempfile
 import threading
 from pathlib import Path
 
@@ -19,18 +18,8 @@ from gui.errors import ErrorPresenter
 from gui.icons import IconSet
 from gui.tasks import TaskRunner
 from tests.gui.fakes import RecordingSink
+from tests.support.browser import CHROMIUM, headless_chromium
 from tests.support.emulator import EmulatorHandle
-
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 class Chromium:
@@ -48,20 +37,12 @@ class Chromium:
         self.thread.start()
 
     def _click(self, url: str) -> None:
-        from playwright.sync_api import sync_playwright
-
         try:
-            with tempfile.TemporaryDirectory() as profile, sync_playwright() as playwright:
-                browser = playwright.chromium.launch_persistent_context(
-                    profile, executable_path=CHROMIUM, headless=True, args=FLAGS
-                )
-                try:
-                    page = browser.new_page()
-                    page.goto(url)
-                    page.click(f"button.session[data-index='{self.index}']")
-                    page.wait_for_url("**/oauth/callback?**", timeout=30_000)
-                finally:
-                    browser.close()
+            with headless_chromium() as browser:
+                page = browser.new_page()
+                page.goto(url)
+                page.click(f"button.session[data-index='{self.index}']")
+                page.wait_for_url("**/oauth/callback?**", timeout=30_000)
         except BaseException as error:
             self.error = error
 

@@ -616,6 +616,7 @@ async def cmd_import(cli: Cli, args: argparse.Namespace) -> int:
                     entry.credentials,
                     signed_in_at,
                     signed_in_at + importer.SESSION_LIMIT,
+                    sign_in_region=entry.sign_in_region,
                 )
             except (LoginTrayError, ValueError) as exc:
                 worst = worst or exit_code_for(exc)

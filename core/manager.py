@@ -384,8 +384,13 @@ class SessionManager:
         credentials: Credentials,
         signed_in_at: datetime,
         session_ends_at: datetime,
+        *,
+        sign_in_region: str | None = None,
     ) -> Session:
         """Take over a session signed in elsewhere (``aws login``'s cache, an import).
+
+        ``sign_in_region`` names the Region whose AWS Sign-In issued the token
+        (the cache's ``signInRegion``) when it differs from ``region``.
 
         Raises:
             SessionLimitReached: it would be a sixth session.
@@ -417,6 +422,7 @@ class SessionManager:
             history=(),
             replacing=None,
             adopt_profile=True,
+            sign_in_region=sign_in_region if sign_in_region != region else None,
         )
 
     def _free_default_name(self, identity: Identity, sid: str) -> str:
@@ -449,6 +455,7 @@ class SessionManager:
         history: tuple[RefreshRecord, ...],
         replacing: Session | None,
         adopt_profile: bool = False,
+        sign_in_region: str | None = None,
     ) -> Session:
         self._sync()
         sid = session_id_for(identity.arn)
@@ -469,6 +476,7 @@ class SessionManager:
             credentials_expire_at=credentials.expires_at,
             last_refresh_at=signed_in_at,
             history=((previous.history if previous else ()) + history)[-HISTORY_LIMIT:],
+            sign_in_region=sign_in_region,
         )
         if previous is not None and previous.credential_mode is not mode:
             await asyncio.to_thread(self.secret_store_for(previous).delete, previous)

@@ -3,7 +3,10 @@
 Every file the app writes that another process may read at the same time
 (sessions, short-lived credentials, secrets, caches) goes through
 :func:`atomic_write_bytes`: a temporary file in the same directory, ``fsync``,
-then ``os.replace``. The file is private (0600) and its directory 0700.
+then ``os.replace``. By default the file is private (0600) and its
+directory 0700; a file that belongs to the user rather than to the app
+(``~/.aws/config``) keeps its own mode and owner and its directory is left as
+the user made it.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -26,17 +30,48 @@ def ensure_private_dir(directory: Path) -> None:
         os.chmod(directory, PRIVATE_DIR_MODE)
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, mode: int = PRIVATE_FILE_MODE) -> None:
+def atomic_write_bytes(
+    path: Path,
+    data: bytes,
+    *,
+    mode: int | None = PRIVATE_FILE_MODE,
+    keep_mode_of: Path | None = None,
+    private_dir: bool = True,
+) -> None:
     """Replace ``path`` with ``data`` in one step.
 
-    The temporary file is created with ``mode`` before any byte is written,
-    so secrets are never readable by others, not even for a moment.
+    The temporary file is given its final mode (and owner) before any byte is
+    written, so secrets are never readable by others, not even for a moment.
+
+    Args:
+        path: The file to replace (or create).
+        data: Its new content.
+        mode: Permissions of the new file. ``None`` keeps the mode of
+            ``keep_mode_of`` (by default ``path`` itself) and, when running as
+            root, its owner; a file that does not exist yet gets
+            :data:`PRIVATE_FILE_MODE`.
+        keep_mode_of: The file whose mode and owner ``mode=None`` keeps.
+        private_dir: Create the directory and force it to
+            :data:`PRIVATE_DIR_MODE`. ``False`` creates a missing directory
+            (0700, subject to the umask) but never changes an existing one.
     """
-    ensure_private_dir(path.parent)
+    if private_dir:
+        ensure_private_dir(path.parent)
+    elif not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=PRIVATE_DIR_MODE)
+    template: os.stat_result | None = None
+    if mode is None:
+        try:
+            template = (keep_mode_of or path).stat()
+        except FileNotFoundError:
+            template = None
+        mode = stat.S_IMODE(template.st_mode) if template is not None else PRIVATE_FILE_MODE
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(tmp_name)
     try:
         os.fchmod(fd, mode)
+        if template is not None and os.geteuid() == 0 and (template.st_uid, template.st_gid) != (0, 0):
+            os.fchown(fd, template.st_uid, template.st_gid)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

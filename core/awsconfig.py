@@ -47,11 +47,8 @@ from __future__ import annotations
 import configparser
 import contextlib
 import logging
-import os
 import re
 import shlex
-import stat
-import tempfile
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +57,7 @@ import filelock
 from configupdater import Comment, ConfigUpdater, Option, Section
 from configupdater.block import Block
 
+from core.atomic import atomic_write_bytes
 from core.errors import ConfigFileError, ProfileConflict
 
 log = logging.getLogger(__name__)
@@ -679,45 +677,10 @@ class AwsConfigWriter:
 
     def _write(self, path: Path, data: bytes, *, keep_mode_of: Path | None = None) -> None:
         try:
-            _replace_file(path, data, keep_mode_of=keep_mode_of)
+            # ~/.aws belongs to the user: keep the file's mode and owner, never chmod the directory.
+            atomic_write_bytes(path, data, mode=None, keep_mode_of=keep_mode_of, private_dir=False)
         except OSError as exc:
             raise ConfigFileError(f"{path}: cannot be written ({exc.strerror or exc}); nothing was changed") from None
-
-
-def _replace_file(path: Path, data: bytes, *, keep_mode_of: Path | None = None) -> None:
-    """Atomically replace ``path``, keeping its mode (0600 when new) and its owner when we can.
-
-    Unlike :func:`core.atomic.atomic_write_bytes` this never changes the
-    permissions of the directory: ``~/.aws`` belongs to the user.
-    """
-    source = keep_mode_of or path
-    try:
-        st: os.stat_result | None = source.stat()
-    except FileNotFoundError:
-        st = None
-    mode = stat.S_IMODE(st.st_mode) if st is not None else 0o600
-    if not path.parent.exists():
-        path.parent.mkdir(parents=True, mode=0o700)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(tmp_name)
-    try:
-        os.fchmod(fd, mode)
-        if st is not None and os.geteuid() == 0 and (st.st_uid, st.st_gid) != (0, 0):
-            os.fchown(fd, st.st_uid, st.st_gid)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    with contextlib.suppress(OSError):
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
 
 
 # -- parsing helpers ------------------------------------------------------------

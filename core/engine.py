@@ -217,7 +217,9 @@ class RefreshEngine:
             return rt.ttl
         if session.credentials_expire_at is not None and session.last_refresh_at is not None:
             observed = session.credentials_expire_at - session.last_refresh_at
-            if observed > timedelta(0):
+            # AWS grants at most 900 s: a longer span means the credentials came from elsewhere
+            # (an import, botocore's own refresh) after last_refresh_at, and says nothing.
+            if timedelta(0) < observed <= DEFAULT_CREDENTIAL_TTL:
                 return observed
         return DEFAULT_CREDENTIAL_TTL
 

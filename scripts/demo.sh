@@ -11,14 +11,7 @@ fi
 
 # No screen (a server, a container): run on a private virtual X server with a
 # tray host so the demo still works; look at it with `DISPLAY=$display import -window root shot.png`.
-display=":$(( 50 + RANDOM % 200 ))"
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
-trap cleanup EXIT
-Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
-pids+=($!)
-sleep 1
-DISPLAY="$display" trayer --edge top --align right --widthtype request --height 24 --SetDockType true >/dev/null 2>&1 &
-pids+=($!)
+source scripts/lib/virtual-desktop.sh
+start_virtual_desktop
 echo "No display found: the demo runs on the virtual X server $display (screenshot: DISPLAY=$display import -window root demo.png)." >&2
 DISPLAY="$display" QT_QPA_PLATFORM=xcb .venv/bin/aws-login-tray --demo "$@"

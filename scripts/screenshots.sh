@@ -6,17 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-docs/screenshots}"
-display=":$(( 90 + RANDOM % 100 ))"
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
-trap cleanup EXIT
 
-Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
-pids+=($!)
-sleep 1
-DISPLAY="$display" trayer --edge top --align right --widthtype request --height 24 \
-  --SetDockType true --transparent false --tint 0x2b303b >/dev/null 2>&1 &
-pids+=($!)
+source scripts/lib/virtual-desktop.sh
+start_virtual_desktop --transparent false --tint 0x2b303b
 sleep 1
 
 run() { DISPLAY="$display" QT_QPA_PLATFORM=xcb .venv/bin/python -m gui.screenshots "$out"; }

@@ -26,7 +26,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import ClassVar, Protocol
 
 import filelock
 
@@ -120,7 +120,27 @@ def _auth_time(id_token: str | None) -> datetime | None:
 
 
 class SessionManager:
-    """Sessions, their secrets and profiles, and the engine that keeps them fresh."""
+    """Sessions, their secrets and profiles, and the engine that keeps them fresh.
+
+    Args:
+        paths: Where the app's state, the AWS config and the login cache live.
+        clock: "Now" for expiry decisions.
+        open_browser: Opens the sign-in page for a same-device sign-in.
+        code_prompt: Asks for the verification code of a remote sign-in.
+        signin_factory: Builds the sign-in client for a Region (default:
+            :class:`core.signin.SigninClient`).
+        config_writer: Writes the profiles (default: the user's AWS config).
+        secret_store: Keeps refresh tokens (default: chosen by the settings).
+        settings: Default: read from the settings file.
+        sleep: The engine's sleep.
+        session_duration: How long a console session lasts.
+        max_idle_sleep: The engine's longest nap.
+    """
+
+    create: ClassVar[type[SessionManager]]
+    """The composition root's way to build a manager: ``SessionManager.create(paths,
+    clock=..., open_browser=..., ...)`` is the constructor under the name the
+    front ends and tests use, with the same (type-checked) keywords."""
 
     def __init__(
         self,
@@ -165,35 +185,6 @@ class SessionManager:
             max_idle_sleep=max_idle_sleep,
         )
         self._engine_task: asyncio.Task[None] | None = None
-
-    @classmethod
-    def create(
-        cls,
-        paths: AppPaths,
-        *,
-        clock: Clock,
-        open_browser: BrowserOpener,
-        code_prompt: CodePrompt | None = None,
-        signin_factory: Callable[[str], SigninPort] | None = None,
-        config_writer: AwsConfigWriter | None = None,
-        secret_store: SecretStore | None = None,
-        **options: Any,
-    ) -> SessionManager:
-        """The composition root's way to build a manager (see the module docstring).
-
-        ``options`` are passed on: ``settings``, ``sleep``, ``session_duration``,
-        ``max_idle_sleep``.
-        """
-        return cls(
-            paths,
-            clock=clock,
-            open_browser=open_browser,
-            code_prompt=code_prompt,
-            signin_factory=signin_factory,
-            config_writer=config_writer,
-            secret_store=secret_store,
-            **options,
-        )
 
     # -- wiring ----------------------------------------------------------------
 
@@ -667,6 +658,9 @@ class SessionManager:
                         source.delete(session)
 
             await asyncio.to_thread(move)
+
+
+SessionManager.create = SessionManager
 
 
 def _ids(session: Session | None) -> tuple[str, ...]:

@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from benchmarks import config_switch, sdk_calls, startup
+from benchmarks import config_switch, gui_startup, sdk_calls, startup
 from benchmarks.harness import Result
 
 
@@ -26,6 +26,10 @@ def main(argv: list[str] | None = None) -> int:
         ("credential-process start-up", lambda: startup.run(runs=20 * scale)),
         ("per API call in a long-running boto3 loop", lambda: sdk_calls.run(calls=20, rounds=5 * scale)),
         ("profile switch in a 7,000-line config", lambda: config_switch.run(runs=10 * scale)),
+        (
+            "tray app start-up and idle memory (private Xvfb + trayer)",
+            lambda: gui_startup.run(runs=3 if args.quick else 5),
+        ),
     )
     results: list[Result] = []
     for title, bench in sections:

@@ -56,9 +56,10 @@ class TrayApp:
         presenter: ErrorPresenter,
         icons: IconSet,
         tray_available: bool,
-        doctor: DoctorPanel | None = None,
+        doctor: DoctorPanel | Callable[[], DoctorPanel] | None = None,
         runner: TaskRunner | None = None,
     ) -> None:
+        """``doctor`` is the switcher's doctor panel, or a function that builds it with the switcher."""
         self.service = service
         self.presenter = presenter
         self.runner = runner or TaskRunner(presenter)
@@ -66,11 +67,13 @@ class TrayApp:
         self.tray_available = tray_available
         self.actions = SessionActions(service, self.runner)
         self.bridge = EventBridge(service)
-        if doctor is not None:
+        if isinstance(doctor, DoctorPanel):
             doctor.setParent(None)
-        self.switcher = SwitcherWindow(self.actions, doctor, on_close=None if tray_available else self.quit)
-        self.switcher.setWindowIcon(icons.app_icon())
-        self.actions.parent_widget = lambda: self.switcher if self.switcher.isVisible() else None
+        self._doctor = doctor
+        self._switcher: SwitcherWindow | None = None
+        self.actions.parent_widget = lambda: (
+            self._switcher if self._switcher is not None and self._switcher.isVisible() else None
+        )
         self.tray = TrayController(
             self.actions,
             icons,
@@ -81,11 +84,26 @@ class TrayApp:
         self.notifier = Notifier(self.actions, TrayBalloonBackend(self.tray.tray))
         self._dbus: FreedesktopBackend | None = None
         self.bridge.core_event.connect(self.tray.on_event)
-        self.bridge.core_event.connect(self.switcher.on_event)
         self.bridge.core_event.connect(self.notifier.on_event)
         self.settings_dialog: SettingsDialog | None = None
         self._quit = asyncio.Event()
         self.exit_code = 0
+
+    @property
+    def switcher(self) -> SwitcherWindow:
+        """The switcher window, built on first use (it is hidden until asked for).
+
+        :meth:`run` builds it right after the tray icon shows, so start-up
+        does not wait for it; it reads core's current state when built, and
+        follows core's events from then on.
+        """
+        if self._switcher is None:
+            doctor = self._doctor if self._doctor is None or isinstance(self._doctor, DoctorPanel) else self._doctor()
+            switcher = SwitcherWindow(self.actions, doctor, on_close=None if self.tray_available else self.quit)
+            switcher.setWindowIcon(self.icons.app_icon())
+            self.bridge.core_event.connect(switcher.on_event)
+            self._switcher = switcher
+        return self._switcher
 
     def show_switcher(self) -> None:
         """Bring the switcher window forward."""
@@ -125,15 +143,18 @@ class TrayApp:
         else:
             self.presenter.show("AWS Login Tray", NO_TRAY_TEXT)
             self.show_switcher()
+        await asyncio.sleep(0)  # one turn of the event loop: the tray host embeds the icon
+        log.info(
+            "ready: %d session(s), tray %s", len(self.service.sessions()), "shown" if self.tray_available else "absent"
+        )
+        # What the tray icon does not need: after it shows, so start-up does not wait for it.
+        _ = self.switcher
         if use_dbus_notifications:
             self._dbus = await FreedesktopBackend.connect(str(self.icons.app_icon_path()))
             if self._dbus is not None:
                 self.notifier.backend = self._dbus
         if sign_in_first and not self.service.sessions():
             self.actions.sign_in()
-        log.info(
-            "ready: %d session(s), tray %s", len(self.service.sessions()), "shown" if self.tray_available else "absent"
-        )
         await self._quit.wait()
         await self.shutdown()
         return self.exit_code
@@ -151,7 +172,8 @@ class TrayApp:
             await self._dbus.close()
         self.bridge.close()
         self.tray.hide()
-        self.switcher.close()
+        if self._switcher is not None:
+            self._switcher.close()
 
 
 def _parse(argv: list[str]) -> argparse.Namespace:
@@ -236,10 +258,14 @@ def _run_gui(*, demo_text: str | None) -> int:
     with loop:
         runner = TaskRunner(presenter, loop)
         check, fix = core_doctor(paths)
-        doctor = DoctorPanel(runner, check, fix)
         tray_available = QSystemTrayIcon.isSystemTrayAvailable()
         app = TrayApp(
-            service, presenter=presenter, icons=icons, tray_available=tray_available, doctor=doctor, runner=runner
+            service,
+            presenter=presenter,
+            icons=icons,
+            tray_available=tray_available,
+            doctor=lambda: DoctorPanel(runner, check, fix),
+            runner=runner,
         )
         instance.show_requested.connect(app.show_switcher)
         _keepalive = install_signal_handlers(app.quit, loop)

@@ -26,12 +26,11 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 import filelock
 
 from core.atomic import ensure_private_dir
-from core.awsconfig import AwsConfigWriter, ProfileSpec
 from core.engine import MAX_IDLE_SLEEP, RefreshEngine, RefreshResult, SleepFn
 from core.errors import (
     ConfigFileError,
@@ -58,6 +57,9 @@ from core.ports import BrowserOpener, Clock, CodePrompt
 from core.secrets import KeyringSecretStore, LoginCacheSecretStore, PlaintextFileSecretStore, SecretStore
 from core.settings import Settings, load_settings, save_settings
 from core.store import HISTORY_LIMIT, SessionStore, SessionTable, StoreState
+
+if TYPE_CHECKING:
+    from core.awsconfig import AwsConfigWriter, ProfileSpec
 
 log = logging.getLogger(__name__)
 
@@ -165,9 +167,7 @@ class SessionManager:
         self._events = EventBus()
         self.store = SessionStore(paths)
         self.table = SessionTable(self.store, self._events)
-        self.config_writer = config_writer or AwsConfigWriter(
-            paths.aws_config_file, paths.locks_dir / "aws-config.lock"
-        )
+        self._config_writer = config_writer
         self._secret_store_override = secret_store
         self._login_cache_store = LoginCacheSecretStore(paths.login_cache_dir)
         self._settings = settings if settings is not None else load_settings(paths.settings_file)
@@ -239,7 +239,23 @@ class SessionManager:
             raise SessionNotFound(f"No session with id {session_id}; it may have been signed out elsewhere.")
         return session
 
+    @property
+    def config_writer(self) -> AwsConfigWriter:
+        """The AWS config writer (default: the user's AWS config).
+
+        Built on first use: its parser takes ~25 ms to import, which the
+        tray would otherwise spend before its icon shows. The writer holds
+        only paths, so building it from any thread is safe.
+        """
+        if self._config_writer is None:
+            from core.awsconfig import AwsConfigWriter
+
+            self._config_writer = AwsConfigWriter(self.paths.aws_config_file, self.paths.locks_dir / "aws-config.lock")
+        return self._config_writer
+
     def _spec(self, session: Session, name: str | None = None) -> ProfileSpec:
+        from core.awsconfig import ProfileSpec
+
         name = name or session.profile_name
         if session.credential_mode is CredentialMode.LOGIN_SESSION:
             return ProfileSpec(name, session.region, login_session=session.identity.arn)

@@ -257,14 +257,13 @@ def _run_gui(*, demo_text: str | None) -> int:
     asyncio.set_event_loop(loop)
     with loop:
         runner = TaskRunner(presenter, loop)
-        check, fix = core_doctor(paths)
         tray_available = QSystemTrayIcon.isSystemTrayAvailable()
         app = TrayApp(
             service,
             presenter=presenter,
             icons=icons,
             tray_available=tray_available,
-            doctor=lambda: DoctorPanel(runner, check, fix),
+            doctor=lambda: DoctorPanel(runner, *core_doctor(paths)),  # core.doctor loads the config parser
             runner=runner,
         )
         instance.show_requested.connect(app.show_switcher)

@@ -13,7 +13,7 @@ import itertools
 import tempfile
 from pathlib import Path
 
-from benchmarks.harness import Result, time_call
+from benchmarks.harness import Result, time_pair
 
 TARGET_LINES = 7000
 REGION = "eu-central-1"
@@ -60,8 +60,7 @@ def run(runs: int) -> list[Result]:
             parser = configparser.RawConfigParser()
             parser.read(config, encoding="utf-8")
 
-        switch_t = time_call(switch, runs=runs)
-        parse_t = time_call(parse, runs=runs)
+        switch_t, parse_t = time_pair(switch, parse, runs=runs)
     ratio = switch_t / parse_t
     return [
         Result(f"configparser parse of the {lines}-line config (median)", parse_t * 1000, "ms"),

@@ -59,3 +59,22 @@ def time_call(function: Callable[[], object], *, runs: int, warmup: int = 2) -> 
         function()
         values.append(time.perf_counter() - start)
     return statistics.median(values)
+
+
+def time_pair(first: Callable[[], object], second: Callable[[], object], *, runs: int) -> tuple[float, float]:
+    """Median wall times of ``first`` and ``second``, measured alternately.
+
+    Alternating puts both under the same background load, so their ratio
+    stays stable on a busy machine even when the absolute times move.
+    """
+    first_times = [0.0] * runs
+    second_times = [0.0] * runs
+    for index in range(-2, runs):  # two warm-up rounds
+        start = time.perf_counter()
+        first()
+        middle = time.perf_counter()
+        second()
+        end = time.perf_counter()
+        if index >= 0:
+            first_times[index], second_times[index] = middle - start, end - middle
+    return statistics.median(first_times), statistics.median(second_times)

@@ -40,6 +40,7 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from hmac import compare_digest
 from typing import NoReturn, Protocol
 
 import filelock
@@ -513,6 +514,9 @@ class RefreshEngine:
         try:
             result = await client.refresh(secrets, account_id=session.account_id)
         except SignInRequired as exc:
+            adopted = await self._adopt_if_rotated_elsewhere(session, secret_store, secrets)
+            if adopted is not None:
+                return adopted
             self._needs_sign_in(session, exc, record=True)
         except InvalidRequestError as exc:
             self._needs_sign_in(
@@ -525,6 +529,31 @@ class RefreshEngine:
         except TransientServiceError as exc:
             self._retry(session, exc, record=True)
         return await self._store_result(session, secret_store, result)
+
+    async def _adopt_if_rotated_elsewhere(
+        self, session: Session, secret_store: SecretStore, used: SessionSecrets
+    ) -> Session | None:
+        """After a refusal: did someone else rotate the token while our call was in flight?
+
+        botocore refreshes a ``login_session`` cache file without our lock. If it
+        did so between our read and our call, AWS refuses our now-spent token, but
+        the session lives on in the file: adopt what it wrote instead of giving up.
+        """
+
+        def stored_token() -> str | None:
+            with contextlib.suppress(CacheFileError, SignInRequired, SecretStoreUnavailable):
+                stored = secret_store.load(session)
+                return None if stored is None else stored.refresh_token
+            return None
+
+        current = await asyncio.to_thread(stored_token)
+        if current is None or compare_digest(current, used.refresh_token):
+            return None
+        latest = await asyncio.to_thread(self._latest_on_disk, session, secret_store)
+        if latest is None or latest.expires_at <= self.clock.now():
+            return None
+        log.info("%s: the refresh token was rotated by another refresher; adopting its result", session.profile_name)
+        return await self._adopt(session, latest)
 
     async def _adopt(self, session: Session, latest: Credentials) -> Session:
         """Another process (or botocore) refreshed: take its credentials, make no call."""

@@ -413,3 +413,37 @@ def test_a_token_that_cannot_be_stored_is_kept_and_stored_later() -> None:
         assert rig.service.refused == []
 
     run(scenario())
+
+
+def test_a_token_rotated_outside_our_lock_during_our_call_is_adopted_not_fatal() -> None:
+    """botocore refreshes a login_session cache without our lock; losing that race is not the session's end."""
+
+    async def scenario() -> None:
+        rig = make_rig()
+        (sid,) = await sign_in(rig)
+        rig.clock.advance(400)  # inside the refresh window
+        real_refresh = rig.service.refresh
+        outside: list[SessionSecrets] = []
+
+        async def racing_refresh(secrets: SessionSecrets, account_id: str | None) -> Any:
+            if not outside:  # another refresher rotates the stored token at this very moment
+                result = await real_refresh(secrets, account_id)
+                rig.secrets.data[sid] = result.secrets
+                rig.manager.store.write_credentials(sid, result.credentials)
+                outside.append(result.secrets)
+            return await real_refresh(secrets, account_id)
+
+        rig.service.refresh = racing_refresh  # type: ignore[method-assign]
+        await rig.manager.refresh_due()
+        session = rig.manager.table.get(sid)
+        assert session is not None
+        assert session.state is SessionState.FRESH
+        assert rig.secrets.data[sid] == outside[0]
+        rig.clock.advance(400)
+        await rig.manager.refresh_due()
+        assert rig.service.calls[-1][0] == outside[0].refresh_token
+        after = rig.manager.table.get(sid)
+        assert after is not None
+        assert after.state is SessionState.FRESH
+
+    run(scenario())

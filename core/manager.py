@@ -381,7 +381,7 @@ class SessionManager:
                 name,
             )
 
-    async def adopt_session(  # noqa: PLR0917 - the agreed call shape for importers
+    async def adopt_session(  # noqa: PLR0917 - the call shape importers use
         self,
         identity: Identity,
         region: str,

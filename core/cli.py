@@ -411,8 +411,8 @@ async def cmd_login(cli: Cli, args: argparse.Namespace) -> int:
         )
         cli.note(
             f"The session lasts until {_iso(session.session_ends_at)} "
-            f"({format_remaining(session.session_remaining(now))}). Credentials are refreshed every 15 minutes "
-            f"while the tray or `{PROG} agent` runs, otherwise on demand."
+            f"({format_remaining(session.session_remaining(now))}). Its 15-minute credentials are renewed "
+            f"before they run low while the tray or `{PROG} agent` runs, otherwise on demand."
         )
     return EXIT_OK
 

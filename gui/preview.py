@@ -45,15 +45,16 @@ def make_session(
 ) -> Session:
     """A plausible session snapshot signed in ``age`` ago."""
     signed_in = now - age
-    last = now - timedelta(minutes=(age.total_seconds() // 60) % 15)
+    # The engine renews 15-minute credentials when 60% of them is left: every 6 minutes.
+    last = now - timedelta(minutes=(age.total_seconds() // 60) % 6)
     history = [
         RefreshRecord(signed_in, "AuthorizeOAuth2Access", "ok"),
         RefreshRecord(signed_in, "CreateOAuth2Token", "ok"),
     ]
-    moment = signed_in + timedelta(minutes=15)
+    moment = signed_in + timedelta(minutes=6)
     while moment <= now:
         history.append(RefreshRecord(moment, "CreateOAuth2Token", "ok"))
-        moment += timedelta(minutes=15)
+        moment += timedelta(minutes=6)
     if state is SessionState.NEEDS_SIGN_IN:
         history.append(RefreshRecord(now, "CreateOAuth2Token", "TOKEN_EXPIRED"))
     return Session(

@@ -39,8 +39,8 @@ EMPTY_TEXT = (
     "<h2>No AWS sessions yet</h2>"
     "<p>Choose <b>Sign in…</b>: your browser opens the AWS sign-in page. Pick one of your console "
     "sessions (or sign in), and it appears here with its own profile in your AWS config.</p>"
-    f"<p>You can keep up to {MAX_SESSIONS} sessions, each refreshed every 15 minutes until its "
-    "12-hour limit. Programs use the <i>active</i> profile; switch it here or from the tray menu.</p>"
+    f"<p>You can keep up to {MAX_SESSIONS} sessions, each kept in fresh 15-minute credentials until "
+    "its 12-hour limit. Programs use the <i>active</i> profile; switch it here or from the tray menu.</p>"
     "<p>No browser on this computer? Choose <b>Sign in on another device…</b>.</p>"
 )
 
@@ -268,7 +268,7 @@ class SwitcherWindow(QWidget):
         self.last_refresh_label.setText(format_clock(session.last_refresh_at))
         self.mode_label.setText(session.credential_mode.value)
         state = {
-            SessionState.FRESH: "Fresh: refreshed automatically every 15 minutes",
+            SessionState.FRESH: "Fresh: credentials are renewed automatically before they run low",
             SessionState.REFRESHING: "Refreshing now",
             SessionState.RETRYING: "Retrying after a failure",
             SessionState.NEEDS_SIGN_IN: "Needs a new sign-in",

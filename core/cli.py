@@ -183,7 +183,7 @@ async def _open_manager(cli: Cli) -> AsyncIterator[SessionService]:
     from core.manager import SessionManager
     from core.ports import SystemClock
 
-    manager = SessionManager.create(
+    manager = SessionManager(
         cli.paths,
         clock=SystemClock(),
         open_browser=cli.open_browser,
@@ -353,7 +353,7 @@ async def _refresh_on_the_spot(paths: AppPaths, session_id: str) -> dict[str, ob
     def refuse_browser(url: str) -> None:
         raise SignInRequired("credential-process cannot open a browser.", reason="NO_BROWSER")
 
-    manager = SessionManager.create(paths, clock=SystemClock(), open_browser=refuse_browser)
+    manager = SessionManager(paths, clock=SystemClock(), open_browser=refuse_browser)
     session = next((s for s in manager.sessions() if s.id == session_id), None)
     if session is None:
         raise CredentialProcessError(

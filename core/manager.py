@@ -26,7 +26,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import filelock
 
@@ -138,11 +138,6 @@ class SessionManager:
         session_duration: How long a console session lasts.
         max_idle_sleep: The engine's longest nap.
     """
-
-    create: ClassVar[type[SessionManager]]
-    """The composition root's way to build a manager: ``SessionManager.create(paths,
-    clock=..., open_browser=..., ...)`` is the constructor under the name the
-    front ends and tests use, with the same (type-checked) keywords."""
 
     def __init__(
         self,
@@ -674,9 +669,6 @@ class SessionManager:
                         source.delete(session)
 
             await asyncio.to_thread(move)
-
-
-SessionManager.create = SessionManager
 
 
 def _ids(session: Session | None) -> tuple[str, ...]:

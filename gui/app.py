@@ -281,7 +281,7 @@ def make_session_manager(paths: AppPaths, *, open_browser: BrowserOpener, code_p
     from core.manager import SessionManager
     from core.ports import SystemClock
 
-    manager: SessionService = SessionManager.create(
+    manager: SessionService = SessionManager(
         paths, clock=SystemClock(), open_browser=open_browser, code_prompt=code_prompt
     )
     return manager

@@ -114,7 +114,7 @@ def make_manager(
         clients[region] = client
         return client
 
-    return SessionManager.create(
+    return SessionManager(
         AppPaths.from_environment(),
         clock=clock,
         open_browser=browser,

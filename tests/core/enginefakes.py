@@ -218,7 +218,7 @@ def make_rig(
     paths = AppPaths.from_environment()
     opened: list[str] = []
     sleeps: list[float] = []
-    manager = SessionManager.create(
+    manager = SessionManager(
         paths,
         clock=clock,
         open_browser=opened.append,

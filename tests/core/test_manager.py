@@ -219,7 +219,7 @@ def test_start_and_stop_run_the_engine_in_the_background() -> None:
     async def scenario() -> None:
         rig = make_rig()
         await rig.manager.sign_in("us-east-1")
-        manager = SessionManager.create(
+        manager = SessionManager(
             AppPaths.from_environment(),
             clock=rig.clock,
             open_browser=rig.opened.append,

@@ -116,7 +116,7 @@ TWO_PROCESS_SCRIPT = textwrap.dedent(
     from core.ports import SystemClock
 
     async def main(session_id: str, rounds: int) -> None:
-        manager = SessionManager.create(AppPaths.from_environment(), clock=SystemClock(), open_browser=print)
+        manager = SessionManager(AppPaths.from_environment(), clock=SystemClock(), open_browser=print)
         for _ in range(rounds):
             await manager.refresh(session_id)
             await asyncio.sleep(0)

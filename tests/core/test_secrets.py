@@ -134,7 +134,7 @@ def _manager(settings: Settings) -> tuple[SessionManager, list[str]]:
     clock = FakeClock()
     service = FakeService(clock, next_arns=["arn:aws:sts::111122223333:assumed-role/Admin/alice"])
     opened: list[str] = []
-    manager = SessionManager.create(
+    manager = SessionManager(
         AppPaths.from_environment(),
         clock=clock,
         open_browser=opened.append,

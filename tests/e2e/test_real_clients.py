@@ -90,7 +90,7 @@ def test_two_sessions_both_modes_switching_and_real_clients(
     browser = ApprovingBrowser(emulator)
 
     async def sign_in_both() -> tuple[Session, Session]:
-        manager = SessionManager.create(paths, clock=SystemClock(), open_browser=browser)
+        manager = SessionManager(paths, clock=SystemClock(), open_browser=browser)
         browser.session = 1
         first = await manager.sign_in("us-east-1", "alpha", credential_mode=CredentialMode.CREDENTIAL_PROCESS)
         browser.session = 2
@@ -135,7 +135,7 @@ def test_expired_credentials_are_refreshed_on_the_spot_under_the_lock(
     browser = ApprovingBrowser(emulator)
 
     async def sign_in() -> Session:
-        manager = SessionManager.create(paths, clock=SystemClock(), open_browser=browser)
+        manager = SessionManager(paths, clock=SystemClock(), open_browser=browser)
         return await manager.sign_in("us-east-1", "alpha", credential_mode=CredentialMode.CREDENTIAL_PROCESS)
 
     session = asyncio.run(sign_in())

@@ -39,6 +39,9 @@ from gui.tray import TrayController
 
 log = logging.getLogger(__name__)
 
+NOTIFICATION_BURST_MS = 400
+"""Notes arriving this close together (one engine pass after a wake-up) become one summary."""
+
 STOP_TIMEOUT = 30.0
 NO_TRAY_TEXT = (
     "No system tray was found on this desktop, so AWS Login Tray runs as a normal window. "
@@ -81,7 +84,7 @@ class TrayApp:
             open_settings=self.show_settings,
             quit_app=self.quit,
         )
-        self.notifier = Notifier(self.actions, TrayBalloonBackend(self.tray.tray))
+        self.notifier = Notifier(self.actions, TrayBalloonBackend(self.tray.tray), burst_ms=NOTIFICATION_BURST_MS)
         self._dbus: FreedesktopBackend | None = None
         self.bridge.core_event.connect(self.tray.on_event)
         self.bridge.core_event.connect(self.notifier.on_event)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QSystemTrayIcon
 
 from core.events import EventKind, SessionEvent
@@ -178,15 +179,38 @@ _PATH = "/org/freedesktop/Notifications"
 _MEMBER = 3  # jeepney HeaderFields.member
 
 
-class Notifier:
-    """Decides which events become notifications (once each) and where they go."""
+def _with_profile(note: Notification) -> str:
+    profile = note.session.profile_name if note.session is not None else ""
+    return note.title if profile in note.title else f"{profile}: {note.title}"
 
-    def __init__(self, actions: SessionActions, backend: NotificationBackend) -> None:
+
+def summarize(notes: list[Notification]) -> Notification:
+    """One notification standing for several that arrived together."""
+    lines = [f"• {_with_profile(note)}" for note in notes]
+    return Notification(
+        ("summary", *(note.key for note in notes)),
+        f"{len(notes)} AWS session updates",
+        "\n".join(lines) + "\nOpen the switcher for details.",
+        critical=any(note.critical for note in notes),
+    )
+
+
+class Notifier:
+    """Decides which events become notifications (once each) and where they go.
+
+    Notes that arrive within ``burst_ms`` of each other (a laptop waking up
+    finds several sessions ended at once) are shown as one summary instead of
+    a burst. With ``burst_ms=0`` every note is shown at once.
+    """
+
+    def __init__(self, actions: SessionActions, backend: NotificationBackend, *, burst_ms: int = 0) -> None:
         self._actions = actions
         self._service = actions.service
         self.backend = backend
         self._seen: set[tuple[object, ...]] = set()
         self._streak: dict[str, int] = {}
+        self._pending: list[Notification] = []
+        self._burst_ms = burst_ms
         self.shown: list[Notification] = []
 
     def on_event(self, event: SessionEvent) -> None:
@@ -198,6 +222,22 @@ class Notifier:
         if note is None or note.key in self._seen:
             return
         self._seen.add(note.key)
+        if self._burst_ms <= 0:
+            self._deliver(note)
+            return
+        if not self._pending:
+            QTimer.singleShot(self._burst_ms, self.flush)
+        self._pending.append(note)
+
+    def flush(self) -> None:
+        """Show what is pending: the note itself, or one summary of several."""
+        pending, self._pending = self._pending, []
+        if len(pending) == 1:
+            self._deliver(pending[0])
+        elif pending:
+            self._deliver(summarize(pending))
+
+    def _deliver(self, note: Notification) -> None:
         self.shown.append(note)
         self.backend.show(note, self._action)
 

@@ -68,6 +68,7 @@ def test_notifications_follow_events(
     app.notifier.backend = backend
     session = service.fill(1)[0]
     service.publish(EventKind.NEEDS_SIGN_IN, session)
+    qtbot.waitUntil(lambda: bool(backend.shown))
     assert [note.title for note, _ in backend.shown] == [f"Sign in again: {session.profile_name}"]
 
 

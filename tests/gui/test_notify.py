@@ -73,3 +73,24 @@ def test_sign_in_again_action_signs_in_for_that_profile(
     callback(note, SIGN_IN_AGAIN)
     qtbot.waitUntil(lambda: "sign_in" in service.names())
     assert ("sign_in", (target.region, target.profile_name, False)) in service.calls
+
+
+def test_a_burst_after_sleep_becomes_one_summary(qtbot: QtBot, service: FakeService, actions: SessionActions) -> None:
+    first, second, third = service.fill(3)
+    backend = RecordingBackend()
+    notifier = Notifier(actions, backend, burst_ms=50)
+    notifier.on_event(SessionEvent(EventKind.ENDED, first))
+    notifier.on_event(SessionEvent(EventKind.NEEDS_SIGN_IN, second, detail="TOKEN_EXPIRED"))
+    notifier.on_event(SessionEvent(EventKind.EXPIRING_SOON, third, lead=timedelta(minutes=5)))
+    notifier.on_event(SessionEvent(EventKind.ENDED, first))  # a repeat stays out of the summary
+    assert backend.shown == []
+    qtbot.waitUntil(lambda: len(backend.shown) == 1)
+    summary = backend.shown[0][0]
+    assert summary.title == "3 AWS session updates"
+    assert summary.critical
+    for session in (first, second, third):
+        assert session.profile_name in summary.body
+
+    notifier.on_event(SessionEvent(EventKind.ENDED, third))
+    qtbot.waitUntil(lambda: len(backend.shown) == 2)
+    assert backend.shown[1][0].title == f"AWS session ended: {third.profile_name}"

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from core.events import EventKind
 from core.model import SessionState
-from gui.app import TrayApp
+from gui.app import NOTIFICATION_BURST_MS, TrayApp
 from gui.errors import ErrorPresenter
 from gui.icons import IconSet
 from gui.notify import FreedesktopBackend, TrayBalloonBackend
@@ -68,6 +68,7 @@ async def scenario(with_dbus: bool) -> dict[str, Any]:
     if tip is not None:
         QTest.mouseClick(tip, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(20, 20))
     seen["balloon_click_signed_in"] = await wait_for(lambda: len(service.sessions()) == 3)
+    await asyncio.sleep(NOTIFICATION_BURST_MS / 1000 + 0.3)  # let the "Signed in" note go out on its own
 
     if with_dbus:
         backend = await FreedesktopBackend.connect()

@@ -104,6 +104,13 @@ async def render(out: Path) -> None:
     await _pause(1.0)
     if backend is not None:
         _save(_grab_screen(QRect(screen.width() - 520, 0, 520, 300)), out / "notifications.png")
+        # After a long sleep: several sessions at once become one summary.
+        for stale in ordered[1:3]:
+            app.notifier.on_event(_event(EventKind.ENDED, stale.evolve(state=SessionState.ENDED), None))
+        soon = ordered[4].evolve(session_ends_at=service.now() + timedelta(minutes=4, seconds=50))
+        app.notifier.on_event(_event(EventKind.EXPIRING_SOON, soon, timedelta(minutes=5)))
+        await _pause(1.5)
+        _save(_grab_screen(QRect(screen.width() - 520, 0, 520, 420)), out / "notification-summary.png")
         await backend.close()
     app.tray.hide()
 

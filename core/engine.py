@@ -158,6 +158,26 @@ def describe_duration(delta: timedelta) -> str:
     return f"{round(seconds)}-second"
 
 
+async def acquire_off_loop(lock: filelock.BaseFileLock, wait_seconds: float) -> None:
+    """Take an inter-process lock in a worker thread without blocking the loop.
+
+    If the waiting task is cancelled (the app quits mid-wait), the thread still
+    finishes its wait; a lock it then obtains is released at once instead of
+    being held until the process exits.
+    """
+    acquiring: asyncio.Future[object] = asyncio.ensure_future(asyncio.to_thread(lock.acquire, timeout=wait_seconds))
+    try:
+        await asyncio.shield(acquiring)
+    except asyncio.CancelledError:
+
+        def release_if_taken(done: asyncio.Future[object]) -> None:
+            if not done.cancelled() and done.exception() is None:
+                lock.release()
+
+        acquiring.add_done_callback(release_if_taken)
+        raise
+
+
 class RefreshEngine:
     """Refreshes sessions by expiry window; announces every change on ``events``."""
 
@@ -463,7 +483,7 @@ class RefreshEngine:
         lock = filelock.FileLock(self.store.paths.session_lock(session_id), thread_local=False)
         ensure_private_dir(self.store.paths.locks_dir)
         try:
-            await asyncio.to_thread(lock.acquire, timeout=self.lock_timeout)
+            await acquire_off_loop(lock, self.lock_timeout)
         except filelock.Timeout:
             self._retry(session, TransientServiceError("Another process is refreshing this session."))
         try:

@@ -39,6 +39,7 @@ from core.errors import (
     SecretStoreUnavailable,
     SessionLimitReached,
     SessionNotFound,
+    TransientServiceError,
 )
 from core.events import EventBus, EventKind, SessionEvent
 from core.model import (
@@ -212,7 +213,13 @@ class SessionManager:
     def _session_lock(self, session_id: str) -> Iterator[None]:
         ensure_private_dir(self.paths.locks_dir)
         lock = filelock.FileLock(self.paths.session_lock(session_id), thread_local=False)
-        lock.acquire(timeout=self.engine.lock_timeout)
+        try:
+            lock.acquire(timeout=self.engine.lock_timeout)
+        except filelock.Timeout:
+            raise TransientServiceError(
+                "Another aws-login-tray process has been holding this session's lock for "
+                f"{self.engine.lock_timeout:.0f} s; try again in a moment."
+            ) from None
         try:
             yield
         finally:

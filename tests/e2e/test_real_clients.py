@@ -126,6 +126,24 @@ def test_two_sessions_both_modes_switching_and_real_clients(
     assert frozen.access_key == cache["accessToken"]["accessKeyId"]
 
 
+def _expire_then_run_helper(
+    path: Path, session_id: str, home: Path
+) -> tuple[dict[str, str], subprocess.CompletedProcess[str]]:
+    """Back-date the credentials file, then run the exact ``credential_process`` line."""
+    stale = json.loads(path.read_text(encoding="utf-8"))
+    stale["Expiration"] = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    path.write_text(json.dumps(stale), encoding="utf-8")
+    done = subprocess.run(
+        shlex.split(credential_process_command(session_id, home=str(home))),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=dict(os.environ),
+    )
+    return stale, done
+
+
 def test_expired_credentials_are_refreshed_on_the_spot_under_the_lock(
     emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -140,18 +158,7 @@ def test_expired_credentials_are_refreshed_on_the_spot_under_the_lock(
 
     session = asyncio.run(sign_in())
     path = paths.credentials_file(session.id)
-    stale = json.loads(path.read_text(encoding="utf-8"))
-    stale["Expiration"] = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    path.write_text(json.dumps(stale), encoding="utf-8")
-
-    done = subprocess.run(
-        shlex.split(credential_process_command(session.id, home=str(paths.home))),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env=dict(os.environ),
-    )
+    stale, done = _expire_then_run_helper(path, session.id, paths.home)
     assert done.returncode == 0, done.stderr
     printed = json.loads(done.stdout)
     assert printed["AccessKeyId"] != stale["AccessKeyId"]
@@ -161,16 +168,7 @@ def test_expired_credentials_are_refreshed_on_the_spot_under_the_lock(
 
     # revoked: the next on-the-spot refresh fails with a sign-in hint, never stale credentials
     emulator.revoke(session.identity.arn)
-    stale = json.loads(path.read_text(encoding="utf-8"))
-    stale["Expiration"] = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    path.write_text(json.dumps(stale), encoding="utf-8")
-    done = subprocess.run(
-        shlex.split(credential_process_command(session.id, home=str(paths.home))),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    stale, done = _expire_then_run_helper(path, session.id, paths.home)
     assert done.returncode == 3, done.stderr
     assert done.stdout == ""
     assert "aws-login-tray login --profile alpha" in done.stderr

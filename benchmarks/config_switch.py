@@ -42,7 +42,7 @@ def generate(path: Path) -> int:
 
 
 def run(runs: int) -> list[Result]:
-    from core.awsconfig import AwsConfigWriter, ProfileSpec
+    from core.awsconfig.writer import AwsConfigWriter, ProfileSpec
 
     with tempfile.TemporaryDirectory(prefix="bench-config-") as tmp:
         config = Path(tmp) / "config"

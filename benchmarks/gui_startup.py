@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.harness import Result
-from core.settings import Settings, save_settings
+from core.storage.settings import Settings, save_settings
 
 IDLE_SECONDS = 3.0
 START_TIMEOUT = 30.0
@@ -247,7 +247,7 @@ def _tray_command() -> list[str]:
     script = Path(sys.executable).with_name("aws-login-tray")
     if script.exists():
         return [str(script)]
-    return [sys.executable, "-m", "gui.launcher"]
+    return [sys.executable, "-m", "aws_login_tray"]
 
 
 def run(runs: int, idle: float = IDLE_SECONDS) -> list[Result]:

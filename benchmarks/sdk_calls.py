@@ -20,9 +20,9 @@ from pathlib import Path
 
 from benchmarks.harness import Result
 from benchmarks.startup import write_credentials
-from core.credproc import credential_process_command
-from core.logincache import LoginCacheEntry, cache_file_path, write_login_cache
-from core.model import Credentials, SessionSecrets, session_id_for
+from core.domain.model import Credentials, SessionSecrets, session_id_for
+from core.storage.logincache import LoginCacheEntry, cache_file_path, write_login_cache
+from credproc.command import credential_process_command
 
 ARN = "arn:aws:sts::111122223333:assumed-role/Bench/sdk-loop"
 LEFT = timedelta(minutes=12)

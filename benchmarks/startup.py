@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from benchmarks.harness import Result, time_commands
-from core.credproc import credential_process_command
-from core.model import session_id_for
+from core.domain.model import session_id_for
+from credproc.command import credential_process_command
 
 ARN = "arn:aws:sts::111122223333:assumed-role/Bench/startup"
 

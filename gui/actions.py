@@ -15,8 +15,8 @@ from dataclasses import replace
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
 
-from core.model import MAX_SESSIONS, Session
-from core.service import SessionService
+from core.domain.model import MAX_SESSIONS, Session
+from core.sessions.service import SessionService
 from gui import dialogs
 from gui.tasks import TaskRunner
 

@@ -19,10 +19,10 @@ from collections.abc import Callable
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
-from core.logs import configure_logging
-from core.paths import AppPaths
-from core.ports import BrowserOpener, CodePrompt
-from core.service import SessionService
+from core.domain.logs import configure_logging
+from core.domain.ports import BrowserOpener, CodePrompt
+from core.sessions.service import SessionService
+from core.storage.paths import AppPaths
 from gui.actions import SessionActions
 from gui.autostart import DESKTOP_ID
 from gui.bridge import EventBridge
@@ -50,7 +50,7 @@ NO_TRAY_TEXT = (
 
 
 class TrayApp:
-    """Every widget and helper, wired to one :class:`core.service.SessionService`."""
+    """Every widget and helper, wired to one :class:`core.sessions.service.SessionService`."""
 
     def __init__(
         self,
@@ -247,7 +247,7 @@ def _run_gui(*, demo_text: str | None) -> int:
     qapp.setWindowIcon(icons.app_icon())
     presenter = ErrorPresenter()
     code_prompt = DialogCodePrompt()
-    from core.browser import WebBrowserOpener
+    from core.signin.browser import WebBrowserOpener
 
     opener = WebBrowserOpener(on_failure=None)
     try:
@@ -266,7 +266,7 @@ def _run_gui(*, demo_text: str | None) -> int:
             presenter=presenter,
             icons=icons,
             tray_available=tray_available,
-            doctor=lambda: DoctorPanel(runner, *core_doctor(paths)),  # core.doctor loads the config parser
+            doctor=lambda: DoctorPanel(runner, *core_doctor(paths)),  # core.awsconfig.doctor loads the config parser
             runner=runner,
         )
         instance.show_requested.connect(app.show_switcher)
@@ -281,8 +281,8 @@ def _run_gui(*, demo_text: str | None) -> int:
 
 def make_session_manager(paths: AppPaths, *, open_browser: BrowserOpener, code_prompt: CodePrompt) -> SessionService:
     """Build core's :class:`SessionManager` (imported late: it pulls in boto3)."""
-    from core.manager import SessionManager
-    from core.ports import SystemClock
+    from core.domain.ports import SystemClock
+    from core.sessions.manager import SessionManager
 
     manager: SessionService = SessionManager(
         paths, clock=SystemClock(), open_browser=open_browser, code_prompt=code_prompt

@@ -21,7 +21,7 @@ def launch_command() -> str:
     script = Path(sys.argv[0]).resolve() if sys.argv and sys.argv[0] else None
     if script is not None and script.name == "aws-login-tray" and script.is_file():
         return shlex.quote(str(script))
-    return f"{shlex.quote(sys.executable)} -m gui.launcher"
+    return f"{shlex.quote(sys.executable)} -m aws_login_tray"
 
 
 def is_enabled() -> bool:

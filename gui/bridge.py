@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-from core.events import SessionEvent
-from core.service import SessionService
+from core.domain.events import SessionEvent
+from core.sessions.service import SessionService
 
 
 class EventBridge(QObject):
-    """Re-emits every :class:`core.events.SessionEvent` as ``core_event``."""
+    """Re-emits every :class:`core.domain.events.SessionEvent` as ``core_event``."""
 
     core_event = Signal(object)
 

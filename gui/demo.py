@@ -17,7 +17,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.settings import Settings, save_settings
+from core.storage.settings import Settings, save_settings
 
 START_TIMEOUT = 20.0
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.errors import SignInCancelled
+from core.domain.errors import SignInCancelled
 
 COMMON_REGIONS = (
     "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1",
@@ -131,7 +131,7 @@ class CodeDialog(QDialog):
 
 
 class DialogCodePrompt:
-    """A :data:`core.ports.CodePrompt` answered by :class:`CodeDialog` (non-modal, awaited)."""
+    """A :data:`core.domain.ports.CodePrompt` answered by :class:`CodeDialog` (non-modal, awaited)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         self._parent = parent

@@ -1,6 +1,6 @@
 """Regional-STS doctor findings in the switcher, each with a Fix button.
 
-The checks themselves live in core (``core.doctor``); this panel only
+The checks themselves live in core (``core.awsconfig.doctor``); this panel only
 runs them through the task runner (core does blocking file reads in an
 executor) and shows what they found.
 """
@@ -15,8 +15,8 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from core.model import Session
-from core.paths import AppPaths
+from core.domain.model import Session
+from core.storage.paths import AppPaths
 from gui.tasks import TaskRunner
 
 
@@ -107,8 +107,8 @@ class DoctorPanel(QGroupBox):
 
 
 def core_doctor(paths: AppPaths) -> tuple[CheckFn, FixFn]:
-    """Check and fix functions backed by ``core.doctor``, run in a worker thread (file I/O)."""
-    from core import doctor
+    """Check and fix functions backed by ``core.awsconfig.doctor``, run in a worker thread (file I/O)."""
+    from core.awsconfig import doctor
 
     async def check() -> list[Finding]:
         found = await asyncio.get_running_loop().run_in_executor(None, doctor.scan, paths.aws_config_file)

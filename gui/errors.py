@@ -1,7 +1,7 @@
 """The one road from an exception to the user.
 
 Every failure of a background task lands in :class:`ErrorPresenter`: a
-:class:`core.errors.LoginTrayError` shows its ``user_message``; a
+:class:`core.domain.errors.LoginTrayError` shows its ``user_message``; a
 cancellation (the user closed the browser or pressed Cancel) says nothing;
 anything else is a bug, logged with its traceback and shown briefly.
 Messages that arrive before a window can show them are held and shown
@@ -17,7 +17,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from core.errors import LoginTrayError, SignInCancelled
+from core.domain.errors import LoginTrayError, SignInCancelled
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from core.model import Session, SessionState
-from core.timefmt import SPELLED, format_countdown
+from core.domain.model import Session, SessionState
+from core.domain.timefmt import SPELLED, format_countdown
 
 STATE_LABELS: dict[SessionState, str] = {
     SessionState.FRESH: "Fresh",

@@ -1,4 +1,4 @@
-"""Tray and window icons: SVG files in ``resources/icons`` rendered with QtSvg.
+"""Tray and window icons: SVG files in the ``resources`` package's ``icons`` folder, rendered with QtSvg.
 
 Each status has a light-panel and a dark-panel variant; every icon is
 rendered at several sizes (and at twice the size for HiDPI screens) so Qt
@@ -8,6 +8,7 @@ install), a QPainter-drawn dot keeps the tray usable.
 
 from __future__ import annotations
 
+import importlib.resources
 from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -16,9 +17,10 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
-from core.model import Session, SessionState
+from core.domain.model import Session, SessionState
 
-ICON_DIR = Path(__file__).resolve().parent.parent / "resources" / "icons"
+# A plain directory: the app is installed unpacked (wheel, checkout, frozen bundle), never zipped.
+ICON_DIR = Path(str(importlib.resources.files("resources") / "icons"))
 APP_ICON_NAME = "io.github.awslogintray.AwsLoginTray"
 SIZES = (16, 22, 24, 32, 48, 64)
 

@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from core.model import Session, SessionState
+from core.domain.model import Session, SessionState
 from gui.format import STATE_LABELS, format_remaining, principal_label
 
 SESSION_ID_ROLE = Qt.ItemDataRole.UserRole + 1

@@ -19,8 +19,8 @@ from typing import Any, Protocol
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QSystemTrayIcon
 
-from core.events import EventKind, SessionEvent
-from core.model import Session
+from core.domain.events import EventKind, SessionEvent
+from core.domain.model import Session
 from gui.actions import SessionActions
 from gui.format import format_clock, format_minutes, format_remaining, principal_label
 

@@ -1,4 +1,4 @@
-"""An in-memory :class:`core.service.SessionService` for previews.
+"""An in-memory :class:`core.sessions.service.SessionService` for previews.
 
 Used to render the documentation screenshots and by the GUI tests (which
 extend it). It keeps sessions in a dict and publishes the same events
@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 
-from core.errors import SessionLimitReached, SessionNotFound
-from core.events import EventBus, EventKind, SessionEvent
-from core.model import (
+from core.domain.errors import SessionLimitReached, SessionNotFound
+from core.domain.events import EventBus, EventKind, SessionEvent
+from core.domain.model import (
     MAX_SESSIONS,
     CredentialMode,
     Identity,
@@ -21,8 +21,8 @@ from core.model import (
     SessionState,
     session_id_for,
 )
-from core.ports import Clock, SystemClock
-from core.settings import Settings
+from core.domain.ports import Clock, SystemClock
+from core.storage.settings import Settings
 
 SAMPLE_ARNS = (
     ("arn:aws:sts::111122223333:assumed-role/Admin/alice", "eu-west-1", "work-admin"),

@@ -18,8 +18,8 @@ from PySide6.QtCore import QPoint, QRect
 from PySide6.QtGui import QGuiApplication, QPixmap
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
-from core.events import EventKind, SessionEvent
-from core.model import Session, SessionState
+from core.domain.events import EventKind, SessionEvent
+from core.domain.model import Session, SessionState
 from gui.app import TrayApp
 from gui.doctor import DoctorPanel, Finding
 from gui.errors import ErrorPresenter

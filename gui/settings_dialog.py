@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.model import CredentialMode
-from core.service import SessionService
-from core.settings import Settings
+from core.domain.model import CredentialMode
+from core.sessions.service import SessionService
+from core.storage.settings import Settings
 from gui import autostart
 from gui.dialogs import COMMON_REGIONS
 from gui.tasks import TaskRunner
@@ -50,7 +50,7 @@ def parse_leads(text: str) -> tuple[int, ...] | None:
 
 
 class SettingsDialog(QDialog):
-    """Edits :class:`core.settings.Settings`; OK saves through the service."""
+    """Edits :class:`core.storage.settings.Settings`; OK saves through the service."""
 
     def __init__(
         self,

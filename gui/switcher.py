@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.events import SessionEvent
-from core.model import MAX_SESSIONS, Session, SessionState
+from core.domain.events import SessionEvent
+from core.domain.model import MAX_SESSIONS, Session, SessionState
 from gui.actions import SESSION_LIMIT_TEXT, SessionActions
 from gui.doctor import DoctorPanel
 from gui.format import format_clock, format_remaining

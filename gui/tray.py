@@ -16,8 +16,8 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
-from core.events import SessionEvent
-from core.model import MAX_SESSIONS, Session, SessionState
+from core.domain.events import SessionEvent
+from core.domain.model import MAX_SESSIONS, Session, SessionState
 from gui.actions import SESSION_LIMIT_TEXT, SessionActions
 from gui.format import menu_label, tooltip_text
 from gui.icons import IconSet, TrayStatus, overall_status

@@ -15,10 +15,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from core import cli as cli_module
-from core.agent import run_agent
-from core.cli import Cli, exit_code_for, main
-from core.errors import (
+from cli.commands.agent import run_agent
+from cli.context import Cli, find_session
+from cli.errors import exit_code_for
+from cli.main import main
+from core.domain.errors import (
     ConfigFileError,
     LoginTrayError,
     ProfileConflict,
@@ -28,11 +29,11 @@ from core.errors import (
     SignInRequired,
     TransientServiceError,
 )
-from core.events import EventBus, EventKind, SessionEvent
-from core.model import CredentialMode, Identity, Session, SessionState, session_id_for
-from core.paths import AppPaths
-from core.settings import Settings, load_settings, save_settings
-from tests.cli.test_credproc import write_credentials
+from core.domain.events import EventBus, EventKind, SessionEvent
+from core.domain.model import CredentialMode, Identity, Session, SessionState, session_id_for
+from core.storage.paths import AppPaths
+from core.storage.settings import Settings, load_settings, save_settings
+from tests.credproc.test_fastpath import write_credentials
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 ARN_A = "arn:aws:sts::111122223333:assumed-role/Admin/alice"
@@ -417,6 +418,6 @@ def test_agent_logs_events_and_stops_on_sigterm(two: Harness) -> None:
 
 
 def test_find_session_falls_back_to_the_active_profile_name(two: Harness) -> None:
-    assert cli_module.find_session(two.service, "default").profile_name == "work"
+    assert find_session(two.service, "default").profile_name == "work"
     two.service.current = replace(two.service.current, active_profile_name="current")
-    assert cli_module.find_session(two.service, "current").profile_name == "work"
+    assert find_session(two.service, "current").profile_name == "work"

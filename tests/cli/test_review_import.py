@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from core.cli import Cli, main
-from core.logincache import LoginCacheEntry, cache_file_path, read_login_cache, write_login_cache
-from core.model import Credentials, SessionSecrets
-from core.paths import AppPaths
-from core.store import SessionStore
+from cli.context import Cli
+from cli.main import main
+from core.domain.model import Credentials, SessionSecrets
+from core.storage.logincache import LoginCacheEntry, cache_file_path, read_login_cache, write_login_cache
+from core.storage.paths import AppPaths
+from core.storage.store import SessionStore
 
 ARN = "arn:aws:sts::111122223333:assumed-role/Admin/alice"
 

@@ -16,8 +16,9 @@ from pathlib import Path
 import boto3
 import pytest
 
-from core.cli import Cli, main
-from core.paths import AppPaths
+from cli.context import Cli
+from cli.main import main
+from core.storage.paths import AppPaths
 from tests.support.emulator import EmulatorHandle, login_cache_path, write_aws_login_cache
 
 pytestmark = pytest.mark.slow

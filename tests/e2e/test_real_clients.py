@@ -21,12 +21,12 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import main as cli_main
-from core.credproc import credential_process_command
-from core.manager import SessionManager
-from core.model import CredentialMode, Session
-from core.paths import AppPaths
-from core.ports import SystemClock
+from cli.main import main as cli_main
+from core.domain.model import CredentialMode, Session
+from core.domain.ports import SystemClock
+from core.sessions.manager import SessionManager
+from core.storage.paths import AppPaths
+from credproc.command import credential_process_command
 from tests.support.emulator import EmulatorHandle, http_request
 
 pytestmark = pytest.mark.slow

@@ -21,13 +21,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from core.events import EventKind, SessionEvent
-from core.model import SessionState
-from core.paths import AppPaths
-from core.settings import Settings
-from core.signin import SigninClient
-from core.store import SessionStore
-from tests.core.emulator_rig import ApprovingBrowser, make_manager, point_sdk_at, refused
+from core.domain.events import EventKind, SessionEvent
+from core.domain.model import SessionState
+from core.signin.client import SigninClient
+from core.storage.paths import AppPaths
+from core.storage.settings import Settings
+from core.storage.store import SessionStore
+from tests.doubles.emulator_rig import ApprovingBrowser, make_manager, point_sdk_at, refused
 from tests.support.emulator import EmulatorHandle
 
 pytestmark = pytest.mark.slow

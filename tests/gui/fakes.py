@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from core.model import CredentialMode, Session
+from core.domain.model import CredentialMode, Session
 from gui.notify import ActionCallback, Notification
 from gui.preview import InMemorySessionService, sample_sessions
 

@@ -7,8 +7,8 @@ import signal
 from PySide6.QtCore import QCoreApplication
 from pytestqt.qtbot import QtBot
 
-from core.events import EventKind
-from core.settings import Settings
+from core.domain.events import EventKind
+from core.storage.settings import Settings
 from gui.app import TrayApp, install_signal_handlers
 from gui.errors import ErrorPresenter
 from gui.icons import IconSet
@@ -98,7 +98,7 @@ def test_sigterm_quits_cleanly(qtbot: QtBot, qasync_loop: asyncio.AbstractEventL
 
 
 def test_second_launch_asks_the_first_to_show(qtbot: QtBot, isolated_home: object) -> None:
-    from core.paths import AppPaths
+    from core.storage.paths import AppPaths
 
     name = server_name(AppPaths.from_environment())
     assert not ask_running_instance(name)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from core.settings import load_settings
+from core.storage.settings import load_settings
 from gui.demo import DemoEnvironment
 
 

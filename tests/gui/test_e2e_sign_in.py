@@ -11,7 +11,7 @@ import boto3
 import pytest
 from pytestqt.qtbot import QtBot
 
-from core.paths import AppPaths
+from core.storage.paths import AppPaths
 from gui.app import TrayApp, make_session_manager
 from gui.dialogs import DialogCodePrompt, RegionChoice
 from gui.errors import ErrorPresenter

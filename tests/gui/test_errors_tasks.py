@@ -4,7 +4,7 @@ import asyncio
 
 from pytestqt.qtbot import QtBot
 
-from core.errors import SessionLimitReached, SignInCancelled, SignInRequired
+from core.domain.errors import SessionLimitReached, SignInCancelled, SignInRequired
 from gui.errors import ErrorPresenter, describe
 from gui.tasks import TaskRunner
 from tests.gui.fakes import RecordingSink

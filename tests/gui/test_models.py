@@ -4,7 +4,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
-from core.model import SessionState
+from core.domain.model import SessionState
 from gui.models import SESSION_ID_ROLE, SORT_ROLE, Column, SessionTableModel
 from tests.gui.fakes import FakeService, ManualClock
 

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from pytestqt.qtbot import QtBot
 
-from core.events import EventKind, SessionEvent
-from core.model import SessionState
+from core.domain.events import EventKind, SessionEvent
+from core.domain.model import SessionState
 from gui.actions import SessionActions
 from gui.notify import SIGN_IN_AGAIN, Notifier
 from tests.gui.fakes import FakeService, RecordingBackend

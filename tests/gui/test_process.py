@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from core.errors import SignInCancelled
+from core.domain.errors import SignInCancelled
 from gui.dialogs import DialogCodePrompt
 
 REPO = Path(__file__).resolve().parents[2]
@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.mark.slow
 def test_second_launch_and_sigterm(isolated_home: Path) -> None:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)}
-    command = [sys.executable, "-m", "gui.launcher"]
+    command = [sys.executable, "-m", "aws_login_tray"]
     first = subprocess.Popen(command, env=env, cwd=REPO, stderr=subprocess.PIPE, text=True)
     assert first.stderr is not None
     ready = threading.Event()

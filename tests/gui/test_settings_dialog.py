@@ -6,8 +6,8 @@ import pytest
 from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
-from core.model import CredentialMode
-from core.settings import Settings
+from core.domain.model import CredentialMode
+from core.storage.settings import Settings
 from gui import autostart
 from gui.settings_dialog import LOGIN_SESSION_NOTE, SettingsDialog, parse_leads
 from gui.tasks import TaskRunner

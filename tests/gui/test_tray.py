@@ -5,8 +5,8 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 
-from core.events import EventKind
-from core.model import SessionState
+from core.domain.events import EventKind
+from core.domain.model import SessionState
 from gui.actions import SessionActions
 from gui.dialogs import RegionChoice
 from gui.icons import IconSet, TrayStatus

@@ -17,8 +17,8 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
-from core.events import EventKind
-from core.model import SessionState
+from core.domain.events import EventKind
+from core.domain.model import SessionState
 from gui.app import NOTIFICATION_BURST_MS, TrayApp
 from gui.errors import ErrorPresenter
 from gui.icons import IconSet

@@ -1,0 +1,5 @@
+import sys
+
+from aws_login_tray.entry import main
+
+sys.exit(main())

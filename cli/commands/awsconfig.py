@@ -1,0 +1,77 @@
+"""``doctor`` and ``import``: the AWS config and what ``aws login`` left behind."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+
+from cli.context import Cli, _principal, configured_region
+from cli.errors import PROG, error_message, exit_code_for
+from core.domain.errors import (
+    LoginTrayError,
+)
+from core.domain.model import CredentialMode, Identity
+from credproc.exitcodes import ExitCode
+
+log = logging.getLogger(__name__)
+
+
+async def cmd_doctor(cli: Cli, args: argparse.Namespace) -> int:
+    """Check (and with --fix repair) the STS endpoint settings of the AWS config."""
+    from core.awsconfig import doctor
+
+    fix = args.fix is not None
+    result = await asyncio.to_thread(doctor.run_cli, cli.paths, fix=fix, profiles=list(args.fix or []), out=cli.stdout)
+    return ExitCode.OK if result == 0 else ExitCode.FAILURE
+
+
+async def cmd_import(cli: Cli, args: argparse.Namespace) -> int:
+    """Adopt the sessions ``aws login`` left in its cache."""
+    from core.sessions import importer
+
+    candidates = await asyncio.to_thread(importer.discover, cli.paths)
+    if not candidates:
+        cli.note("No `aws login` sessions found to import.")
+        return ExitCode.OK
+    worst = ExitCode.OK
+    async with cli.service() as service:
+        adopt = getattr(service, "adopt_session", None)
+        for candidate in candidates:
+            label = candidate.profile_name
+            problem = candidate.problem
+            if problem is not None:
+                worst = worst or exit_code_for(problem)
+                cli.stderr.write(f"{PROG}: {label}: {error_message(problem)}\n")
+                continue
+            entry = candidate.entry
+            region = (
+                candidate.region
+                or (entry.sign_in_region if entry else None)
+                or configured_region(cli, service.settings(), candidate.profile)
+            )
+            if adopt is None:
+                raise LoginTrayError("This build cannot import sessions.")
+            if entry is None or region is None:
+                worst = worst or ExitCode.USAGE
+                cli.stderr.write(f"{PROG}: {label}: no Region is known; set `region` in the profile first.\n")
+                continue
+            signed_in_at = importer._issued_at(entry.secrets.id_token) or service.now()
+            try:
+                session = await adopt(
+                    Identity.from_arn(candidate.arn),
+                    region,
+                    candidate.profile,
+                    CredentialMode.LOGIN_SESSION,  # the profile keeps the style `aws login` gave it
+                    entry.secrets,
+                    entry.credentials,
+                    signed_in_at,
+                    signed_in_at + importer.SESSION_LIMIT,
+                    sign_in_region=entry.sign_in_region,
+                )
+            except (LoginTrayError, ValueError) as exc:
+                worst = worst or exit_code_for(exc)
+                cli.stderr.write(f"{PROG}: {label}: {error_message(exc)}\n")
+                continue
+            cli.say(f"Imported {session.profile_name} ({_principal(session)}, {session.account_id}).")
+    return worst

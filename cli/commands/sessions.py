@@ -1,0 +1,141 @@
+"""``login``, ``list``, ``use``, ``refresh``, ``logout``: the sessions themselves."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from dataclasses import replace
+
+from cli.context import (
+    Cli,
+    _iso,
+    _principal,
+    ask_region,
+    configured_region,
+    find_session,
+    format_remaining,
+    session_summary,
+)
+from cli.errors import PROG, UsageError, error_message, exit_code_for
+from core.domain.errors import (
+    LoginTrayError,
+)
+from core.domain.model import CredentialMode, SessionState
+from credproc.exitcodes import ExitCode
+
+log = logging.getLogger(__name__)
+
+
+async def cmd_login(cli: Cli, args: argparse.Namespace) -> int:
+    """Sign in through the browser and add (or replace) a session."""
+    async with cli.service() as service:
+        settings = service.settings()
+        region = args.region or configured_region(cli, settings, args.profile)
+        if region is None:
+            region = await ask_region(cli)
+            await service.update_settings(replace(settings, default_region=region))
+        mode = CredentialMode(args.mode) if args.mode else None
+        session = await service.sign_in(region, args.profile, remote=args.remote, credential_mode=mode)
+        now = service.now()
+        cli.say(
+            f"Signed in as {_principal(session)} in account {session.account_id}; profile "
+            f"{session.profile_name} ({session.credential_mode.value}, {session.region})."
+        )
+        cli.note(
+            f"The session lasts until {_iso(session.session_ends_at)} "
+            f"({format_remaining(session.session_remaining(now))}). Its 15-minute credentials are renewed "
+            f"before they run low while the tray or `{PROG} agent` runs, otherwise on demand."
+        )
+    return ExitCode.OK
+
+
+async def cmd_list(cli: Cli, args: argparse.Namespace) -> int:
+    """Show every session."""
+    async with cli.service() as service:
+        now = service.now()
+        active = service.active_session_id()
+        sessions = service.sessions()
+        if args.json:
+            payload = {
+                "active_session_id": active,
+                "active_profile": service.settings().active_profile_name,
+                "sessions": [session_summary(s, now, active) for s in sessions],
+            }
+            cli.say(json.dumps(payload, indent=2))
+            return ExitCode.OK
+        if not sessions:
+            cli.note(f"No sessions. Sign in with `{PROG} login`.")
+            return ExitCode.OK
+        header = ("", "PROFILE", "ACCOUNT", "PRINCIPAL", "REGION", "MODE", "STATE", "CREDS LEFT", "SESSION LEFT")
+        rows = [header]
+        for s in sessions:
+            rows.append(
+                (
+                    "*" if s.id == active else "",
+                    s.profile_name,
+                    s.account_id,
+                    _principal(s),
+                    s.region,
+                    s.credential_mode.value,
+                    s.state.value,
+                    format_remaining(s.credentials_remaining(now)),
+                    format_remaining(s.session_remaining(now)),
+                )
+            )
+        widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+        for row in rows:
+            cli.say("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    return ExitCode.OK
+
+
+async def cmd_use(cli: Cli, args: argparse.Namespace) -> int:
+    """Point the active profile at a session."""
+    async with cli.service() as service:
+        session = find_session(service, args.name)
+        await service.set_active(session.id)
+        profile = service.settings().active_profile_name
+        cli.say(f"Profile {profile} now uses {session.profile_name} ({_principal(session)}, {session.account_id}).")
+    return ExitCode.OK
+
+
+async def cmd_refresh(cli: Cli, args: argparse.Namespace) -> int:
+    """Refresh one session, or every live one."""
+    async with cli.service() as service:
+        if args.name:
+            targets = [find_session(service, args.name)]
+        else:
+            targets = [s for s in service.sessions() if s.state not in (SessionState.ENDED, SessionState.NEEDS_SIGN_IN)]
+            if not targets:
+                cli.note("Nothing to refresh.")
+                return ExitCode.OK
+        worst = ExitCode.OK
+        for target in targets:
+            try:
+                session = await service.refresh(target.id)
+            except LoginTrayError as exc:
+                worst = worst or exit_code_for(exc)
+                cli.stderr.write(f"{PROG}: {target.profile_name}: {error_message(exc)}\n")
+                continue
+            left = format_remaining(session.credentials_remaining(service.now()))
+            cli.say(f"Refreshed {session.profile_name}: credentials valid for {left}.")
+    return worst
+
+
+async def cmd_logout(cli: Cli, args: argparse.Namespace) -> int:
+    """Sign one session (or all) out."""
+    async with cli.service() as service:
+        if args.all:
+            if args.name:
+                raise UsageError("Give a NAME or --all, not both.")
+            targets = service.sessions()
+        else:
+            targets = [find_session(service, args.name)]
+        for target in targets:
+            await service.sign_out(target.id)
+            cli.say(f"Signed out {target.profile_name} ({_principal(target)}, {target.account_id}).")
+        if targets:
+            cli.note("Credentials already handed out stay valid until they expire (at most 15 minutes).")
+        else:
+            cli.note("No sessions.")
+    return ExitCode.OK

@@ -1,0 +1,163 @@
+"""The ``aws-login-tray`` command line: a thin shell over :class:`core.sessions.service.SessionService`.
+
+Every command parses its arguments, opens the session manager (the same one
+the tray uses; state lives on disk under locks, so the CLI works with or
+without the tray running), does one thing and maps any failure to an exit
+code and a sentence (:mod:`cli.errors`).
+
+``credential-process`` is dispatched before anything else is imported; see
+:mod:`credproc.fastpath`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO
+
+from cli.commands.agent import cmd_agent
+from cli.commands.awsconfig import cmd_doctor, cmd_import
+from cli.commands.credentials import cmd_env, cmd_exec
+from cli.commands.sessions import cmd_list, cmd_login, cmd_logout, cmd_refresh, cmd_use
+from cli.commands.settings import _SETTING_KEYS, cmd_settings
+from cli.context import Cli
+from cli.credential_process import refresh_for_credential_process
+from cli.errors import PROG, report_error
+from core.domain.model import CredentialMode
+from credproc import fastpath as credproc
+from credproc.exitcodes import ExitCode
+
+log = logging.getLogger(__name__)
+
+
+def _epilog() -> str:
+    lines = ["exit codes:"]
+    lines.extend(f"  {code.value:>3}  {code.meaning}" for code in ExitCode)
+    lines.append("")
+    lines.append("NAME is a profile name or a session id (see `list`); without it, the active session.")
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="log to stderr")
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Keep up to five `aws login` console sessions fresh. Without a command, start the tray (`gui`).",
+        epilog=_epilog(),
+        formatter_class=formatter,
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(
+            name, help=help_text, description=help_text, epilog=_epilog(), formatter_class=formatter, parents=[common]
+        )
+
+    p = add("login", "Sign in through the browser (like `aws login`) and add a session.")
+    p.add_argument("--profile", help="the profile to write (default: derived from account and role)")
+    p.add_argument("--region", help="the AWS Region (asked the first time when none is configured)")
+    p.add_argument("--remote", action="store_true", help="no browser here: print a URL, read the pasted code")
+    p.add_argument("--mode", choices=[m.value for m in CredentialMode], help="how the profile hands out credentials")
+    p.set_defaults(handler=cmd_login)
+
+    p = add("list", "Show every session: profile, account, principal, region, state, time left.")
+    p.add_argument("--json", action="store_true", help="machine-readable output for scripts")
+    p.set_defaults(handler=cmd_list)
+
+    p = add("use", "Point the active profile at a session.")
+    p.add_argument("name", metavar="NAME")
+    p.set_defaults(handler=cmd_use)
+
+    p = add("refresh", "Refresh a session now (every live session without NAME).")
+    p.add_argument("name", metavar="NAME", nargs="?")
+    p.set_defaults(handler=cmd_refresh)
+
+    p = add("logout", "Sign a session out: forget its secrets, credentials and profile.")
+    p.add_argument("name", metavar="NAME", nargs="?")
+    p.add_argument("--all", action="store_true", help="every session")
+    p.set_defaults(handler=cmd_logout)
+
+    p = add("credential-process", "Print a session's credentials as credential_process JSON (used by SDKs).")
+    p.add_argument("--session", required=True, metavar="ID")
+    p.add_argument("--home", metavar="DIR", help=argparse.SUPPRESS)
+
+    p = add("env", "Print `export` lines with a session's credentials (they expire: see stderr).")
+    p.add_argument("name", metavar="NAME", nargs="?")
+    p.set_defaults(handler=cmd_env)
+
+    p = add("exec", "Run CMD with a session's credentials and Region in its environment.")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("command", nargs=argparse.REMAINDER, metavar="-- CMD ...")
+    p.set_defaults(handler=cmd_exec)
+
+    p = add("doctor", "Check the AWS config, token cache and keyring; --fix repairs what it can.")
+    p.add_argument("--fix", nargs="*", metavar="PROFILE", help="repair (only these profiles, if named)")
+    p.set_defaults(handler=cmd_doctor)
+
+    p = add("import", "Adopt the sessions `aws login` left in ~/.aws/login/cache.")
+    p.set_defaults(handler=cmd_import)
+
+    p = add("agent", "Refresh every session in the foreground, without the tray (for a systemd user unit).")
+    p.set_defaults(handler=cmd_agent)
+
+    p = add("gui", "Start the tray app (the default when no command is given).")
+    p.add_argument("--demo", action="store_true", help="run against a local AWS Sign-In emulator in a temp dir")
+
+    p = add("settings", "Show the settings, or show/set one: settings [KEY [VALUE]].")
+    p.add_argument("key", metavar="KEY", nargs="?", help=", ".join(_SETTING_KEYS))
+    p.add_argument("value", metavar="VALUE", nargs="?")
+    p.set_defaults(handler=cmd_settings)
+    return parser
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version(PROG)
+    except Exception:  # not installed (running from a checkout)
+        return "unknown"
+
+
+def _configure_logging(debug: bool, stderr: TextIO) -> None:
+    if debug:
+        from core.domain.logs import configure_logging
+
+        configure_logging(debug=True, stream=stderr)
+        logging.getLogger("filelock").setLevel(logging.INFO)
+        logging.getLogger("asyncio").setLevel(logging.INFO)
+    else:
+        # Logs are off unless --debug: the terminal shows the user's messages only.
+        root = logging.getLogger()
+        root.addHandler(logging.NullHandler())
+        root.setLevel(logging.CRITICAL + 1)
+
+
+def main(argv: Sequence[str] | None = None, *, cli: Cli | None = None) -> int:
+    """Run one command; returns the process exit code."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list and args_list[0] == "credential-process" and "--debug" not in args_list:
+        return credproc.main(args_list[1:], slow_path=refresh_for_credential_process)
+    context = cli or Cli()
+    parser = build_parser()
+    try:
+        args = parser.parse_args(args_list)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 for --help
+        return int(exc.code) if isinstance(exc.code, int) else ExitCode.USAGE
+    _configure_logging(bool(getattr(args, "debug", False)), context.stderr)
+    if args.command == "credential-process":
+        forwarded = ["--session", args.session] + (["--home", args.home] if args.home else [])
+        return credproc.main(forwarded, slow_path=refresh_for_credential_process)
+    handler: Callable[[Cli, argparse.Namespace], Any] = args.handler
+    try:
+        return int(asyncio.run(handler(context, args)))
+    except (Exception, KeyboardInterrupt) as exc:
+        return report_error(exc, context.stderr)

@@ -1,0 +1,1 @@
+"""`~/.aws/config`: the comment-preserving reader and writer, and the regional-STS doctor."""

@@ -1,0 +1,555 @@
+"""Safe, minimal edits of the user's AWS config file (``~/.aws/config``).
+
+The file is precious: people keep hand-written comments, odd spacing and
+profiles of other tools in it. This module therefore never rewrites it from a
+parsed model. One scan finds where each section starts and ends (with
+configparser's own header rule); only the sections an edit touches are
+parsed, with :mod:`configparser` for values and :mod:`configupdater` (which
+keeps every line's raw text) for their lines, and new text is spliced in at
+those places. Every byte outside the sections we own is copied through
+unchanged, and the whole result is parsed once, as botocore will read it,
+before it is written. That keeps a switch on a file of thousands of lines
+close to the cost of one plain configparser read.
+
+Rules:
+
+* A section is *ours* when the line directly under its header is the
+  :data:`MARKER` comment. We create, rewrite and delete only those sections.
+* A profile we write always holds ``region``, ``sts_regional_endpoints =
+  regional`` and exactly one of ``credential_process`` / ``login_session``.
+  Other settings a person adds to our section (``output = json``, comments)
+  are kept; our three lines are rewritten.
+* A profile that already holds another credential style (access keys, a role,
+  SSO, web identity, a credential process or another ``aws login`` session) is
+  refused with :class:`~core.domain.errors.ProfileConflict`, worded like ``aws login``
+  and carrying a free name to use instead.
+* A profile that exists without any credentials (only ``region``/``output``
+  and the like) is not taken over silently either: the caller must name it in
+  ``adopt``. Adopting keeps its other settings; its ``region`` becomes the one
+  the caller passes (read the old one with :meth:`AwsConfigWriter.profile_settings`
+  to keep it).
+* The one edit we make to a section we do not own is
+  :meth:`AwsConfigWriter.set_sts_regional`, used by the doctor when the user
+  asks it to fix a profile: it sets (or adds) the single line
+  ``sts_regional_endpoints = regional`` and touches nothing else.
+* Every write is one atomic replace (temporary file in the same directory,
+  ``fsync``, ``os.replace``) under an inter-process lock, keeps the file's
+  mode (0600 for a new file), follows a symlinked config to its target, and
+  first saves the previous version as ``<config>.aws-login-tray.bak`` so
+  :meth:`AwsConfigWriter.undo` can restore it.
+* A file that cannot be parsed (bad syntax, duplicate sections or keys, bad
+  UTF-8) raises :class:`~core.domain.errors.ConfigFileError` naming file and line;
+  nothing is written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import filelock
+
+from core.awsconfig.document import (
+    MARKER,
+    MARKER_PREFIX,
+    ConfigDocument,
+    ConfigPart,
+    ConfigSection,
+    header_for,
+    unsafe_config_error,
+)
+from core.domain.errors import ConfigFileError, ProfileConflict
+from core.storage.atomic import atomic_write_bytes
+
+log = logging.getLogger(__name__)
+
+BACKUP_SUFFIX = ".aws-login-tray.bak"
+LOCK_TIMEOUT_SECONDS = 30.0
+
+MANAGED_KEYS = ("region", "sts_regional_endpoints", "credential_process", "login_session")
+"""The keys we rewrite in a section we own."""
+
+_PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,63}$")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z0-9]+)+-\d+$")
+_STS_KEY_LINE = re.compile(
+    r"^(?P<lead>[ \t]*sts_regional_endpoints[ \t]*[=:][ \t]*)(?P<value>.*?)(?P<eol>\r?\n)?$", re.IGNORECASE
+)
+
+_STYLE_WEB_IDENTITY = "Web Identity"
+_STYLE_SSO = "SSO"
+_STYLE_ACCESS_KEY = "Access Key"
+_STYLE_ROLE = "Assume Role"
+_STYLE_PROCESS = "Credential Process"
+_STYLE_LOGIN = "another aws login session"
+
+
+@dataclass(frozen=True)
+class ProfileSpec:
+    """One profile we want in the config file.
+
+    Exactly one of ``credential_process`` and ``login_session`` must be set.
+    """
+
+    name: str
+    region: str
+    credential_process: str | None = None
+    login_session: str | None = None
+
+
+class AwsConfigWriter:
+    """Adds, updates and removes the profiles aws-login-tray owns.
+
+    Args:
+        config_path: the AWS config file (``AppPaths.aws_config_file``).
+        lock_path: the inter-process lock file; defaults to
+            ``AppPaths.locks_dir / "aws-config.lock"``.
+    """
+
+    def __init__(self, config_path: Path, lock_path: Path | None = None) -> None:
+        self.config_path = config_path
+        if lock_path is None:
+            from core.storage.paths import AppPaths
+
+            lock_path = AppPaths.from_environment().locks_dir / "aws-config.lock"
+        self.lock_path = lock_path
+
+    @property
+    def backup_path(self) -> Path:
+        """Where the version before our last write is kept (one step of undo)."""
+        target = self._target()
+        return target.with_name(target.name + BACKUP_SUFFIX)
+
+    # -- reading -----------------------------------------------------------
+
+    def owned_profiles(self) -> list[str]:
+        """Names of the profiles we own, in file order.
+
+        Raises:
+            ConfigFileError: the file cannot be parsed.
+        """
+        doc = ConfigDocument.load(self.config_path)
+        return [s.profile for s in doc.profiles() if s.owned and s.profile is not None]
+
+    def profile_settings(self, name: str) -> dict[str, str] | None:
+        """The settings of profile ``name`` as written in the file, or None when absent."""
+        sections = ConfigDocument.load(self.config_path).profile_sections(name)
+        return dict(sections[0].settings) if sections else None
+
+    def check_available(self, name: str, *, login_session: str | None = None, adopt: bool = False) -> None:
+        """Make sure we may write profile ``name``.
+
+        Args:
+            name: the profile name.
+            login_session: the session ARN we would write; an unowned profile
+                already bound to this very ARN may then be adopted.
+            adopt: allow taking over an existing profile that holds no other
+                credentials.
+
+        Raises:
+            ProfileConflict: the profile is someone else's, with a free name as suggestion.
+            ConfigFileError: the file cannot be parsed.
+        """
+        doc = ConfigDocument.load(self.config_path)
+        _check_name(name, doc)
+        _check_takeover(doc, name, login_session, adopt)
+
+    # -- writing -----------------------------------------------------------
+
+    def apply(
+        self,
+        upserts: Sequence[ProfileSpec] = (),
+        removals: Sequence[str] = (),
+        *,
+        adopt: Collection[str] = (),
+    ) -> None:
+        """Write and delete our profiles in one atomic, locked step.
+
+        Args:
+            upserts: profiles to create or rewrite.
+            removals: profiles to delete; a profile we do not own is left
+                alone (and logged), a missing one is ignored.
+            adopt: names of existing credential-less profiles the user agreed
+                to hand over to us.
+
+        Raises:
+            ProfileConflict: an upsert targets someone else's profile; nothing written.
+            ConfigFileError: the file cannot be parsed or written; nothing changed.
+        """
+        for spec in upserts:
+            _validate_spec(spec)
+        names = [s.name for s in upserts]
+        if len(set(names)) != len(names):
+            raise ValueError("the same profile appears twice in one apply()")
+        with self._locked():
+            # Only the sections this edit touches are parsed here; the whole
+            # result is validated once before it is written (see _commit).
+            doc = ConfigDocument.load(self._target(), validate=False)
+            try:
+                new_text = _edit(doc, upserts, removals, set(adopt))
+            except (ConfigFileError, ValueError):
+                # A damaged file is reported first, exactly as a full read reports it.
+                ConfigDocument(doc.text, doc.path)
+                raise
+            self._commit(doc, new_text, upserts)
+
+    def set_sts_regional(self, names: Sequence[str]) -> list[str]:
+        """Set ``sts_regional_endpoints = regional`` on profiles, owned or not.
+
+        This is the one edit made to sections we do not own: only that single
+        line is changed (or added after the section's last setting); every
+        other byte stays as it is.
+
+        Returns:
+            The profiles that were changed.
+
+        Raises:
+            ConfigFileError: a profile is missing, or the file cannot be parsed or written.
+        """
+        with self._locked():
+            doc = ConfigDocument.load(self._target())
+            replacements: dict[str, str] = {}
+            changed: list[str] = []
+            for name in names:
+                sections = doc.profile_sections(name)
+                if not sections:
+                    raise ConfigFileError(f"{self.config_path}: there is no profile {name!r}; nothing was changed")
+                for section in sections:
+                    if section.settings.get("sts_regional_endpoints", "").strip().lower() == "regional":
+                        continue
+                    replacements[section.header] = _with_regional_sts(section, doc.newline)
+                    if name not in changed:
+                        changed.append(name)
+            self._commit(doc, doc.render(replacements))
+            return changed
+
+    def undo(self) -> None:
+        """Restore the version saved before our last write (one step).
+
+        Raises:
+            ConfigFileError: there is nothing to undo, or the file cannot be written.
+        """
+        with self._locked():
+            backup = self.backup_path
+            try:
+                data = backup.read_bytes()
+            except FileNotFoundError:
+                raise ConfigFileError(f"{self.config_path}: there is no earlier version to restore") from None
+            except OSError as exc:
+                raise ConfigFileError(f"{backup}: cannot be read ({exc.strerror or exc})") from None
+            self._write(self._target(), data)
+            with contextlib.suppress(OSError):
+                backup.unlink()
+
+    # -- internals ---------------------------------------------------------
+
+    def _target(self) -> Path:
+        """The real file: a symlinked config (dotfile managers) is edited in place, not replaced."""
+        path = self.config_path
+        if path.is_symlink():
+            return path.resolve()
+        return path
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        try:
+            self.lock_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            lock = filelock.FileLock(str(self.lock_path), timeout=LOCK_TIMEOUT_SECONDS)
+            lock.acquire()
+        except filelock.Timeout:
+            raise ConfigFileError(
+                f"{self.config_path}: another program is still editing it; nothing was changed"
+            ) from None
+        except OSError as exc:
+            raise ConfigFileError(
+                f"{self.lock_path}: cannot create the lock file ({exc.strerror or exc}); nothing was changed"
+            ) from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def _commit(self, doc: ConfigDocument, new_text: str, written: Sequence[ProfileSpec] = ()) -> None:
+        if new_text == doc.text:
+            ConfigDocument(doc.text, doc.path)  # nothing to write, but a damaged file is still reported
+            return
+        _check_result(doc, new_text, written)
+        target = self._target()
+        old = doc.text.encode("utf-8")
+        self._write(self.backup_path, old, keep_mode_of=target if target.exists() else None)
+        self._write(target, new_text.encode("utf-8"))
+
+    def _write(self, path: Path, data: bytes, *, keep_mode_of: Path | None = None) -> None:
+        try:
+            # ~/.aws belongs to the user: keep the file's mode and owner, never chmod the directory.
+            atomic_write_bytes(path, data, mode=None, keep_mode_of=keep_mode_of, private_dir=False)
+        except OSError as exc:
+            raise ConfigFileError(f"{path}: cannot be written ({exc.strerror or exc}); nothing was changed") from None
+
+
+# -- parsing helpers ------------------------------------------------------------
+
+
+def _credential_style(settings: dict[str, str], login_session: str | None) -> str | None:
+    """The credential style a profile already holds, named as ``aws login`` names it."""
+    if "web_identity_token_file" in settings:
+        return _STYLE_WEB_IDENTITY
+    if any(key == "sso_session" or key.startswith("sso_") for key in settings):
+        return _STYLE_SSO
+    if any(key in settings for key in ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")):
+        return _STYLE_ACCESS_KEY
+    if any(key in settings for key in ("role_arn", "source_profile", "credential_source")):
+        return _STYLE_ROLE
+    if "credential_process" in settings and "aws-login-tray" not in settings["credential_process"]:
+        return _STYLE_PROCESS
+    existing = settings.get("login_session")
+    if existing is not None and (login_session is None or existing.strip() != login_session):
+        return _STYLE_LOGIN
+    return None
+
+
+def suggest_name(doc: ConfigDocument, name: str) -> str:
+    """A profile name close to ``name`` that is free in ``doc``."""
+    taken = {s.profile for s in doc.profiles()}
+    base = re.sub(r"[^A-Za-z0-9_.@+-]", "-", name).strip("-.") or "login"
+    if not base[0].isalnum():
+        base = "p" + base
+    base = base[:50]
+    candidate = f"{base}-login"
+    counter = 2
+    while candidate in taken:
+        candidate = f"{base}-login-{counter}"
+        counter += 1
+    return candidate
+
+
+def _check_name(name: str, doc: ConfigDocument) -> None:
+    if not _PROFILE_NAME.match(name):
+        suggestion = suggest_name(doc, name)
+        raise ProfileConflict(
+            f"{name!r} cannot be used as a profile name: use letters, digits and - _ . @ + only"
+            f" (for example {suggestion!r}).",
+            name,
+            suggestion,
+        )
+
+
+def _check_takeover(doc: ConfigDocument, name: str, login_session: str | None, adopt: bool) -> None:
+    sections = doc.profile_sections(name)
+    if not sections:
+        return
+    suggestion = suggest_name(doc, name)
+    if len(sections) > 1:
+        raise ProfileConflict(
+            f"Profile {name!r} is defined more than once in {doc.path} ([default] and [profile default]);"
+            f" use another name such as {suggestion!r}.",
+            name,
+            suggestion,
+        )
+    section = sections[0]
+    if section.owned:
+        section.parts  # noqa: B018 - parsing it proves we can rewrite it (ConfigFileError otherwise)
+        return
+    style = _credential_style(section.settings, login_session)
+    if style is not None:
+        raise ProfileConflict(
+            f"Profile {name!r} is already configured with {style} credentials. Use another profile name"
+            f" such as {suggestion!r}, or first remove the existing credentials from {name!r} yourself.",
+            name,
+            suggestion,
+        )
+    if not adopt:
+        raise ProfileConflict(
+            f"Profile {name!r} already exists in {doc.path} and was not created by aws-login-tray."
+            f" Use another name such as {suggestion!r}, or allow taking it over (its other settings are kept).",
+            name,
+            suggestion,
+        )
+    section.parts  # noqa: B018 - parsing it proves we can rewrite it (ConfigFileError otherwise)
+
+
+def _check_result(doc: ConfigDocument, new_text: str, written: Sequence[ProfileSpec]) -> None:
+    """Make sure botocore reads ``new_text`` whole, and reads our profiles as written.
+
+    This one configparser parse of the result also validates every section
+    the edit copied through untouched (their bytes are the same as before).
+
+    Raises:
+        ConfigFileError: the original file is damaged (its own line named), or the result is not right.
+    """
+    try:
+        result = ConfigDocument(new_text, doc.path)
+    except ConfigFileError:
+        ConfigDocument(doc.text, doc.path)  # damage in the original: name its line, not the result's
+        raise unsafe_config_error(doc.path) from None
+    for spec in written:
+        sections = result.profile_sections(spec.name)
+        if len(sections) != 1 or not sections[0].owned:
+            raise unsafe_config_error(doc.path)
+        settings = sections[0].settings
+        if (
+            settings.get("region") != spec.region
+            or settings.get("sts_regional_endpoints") != "regional"
+            or settings.get("credential_process") != spec.credential_process
+            or settings.get("login_session") != spec.login_session
+        ):
+            raise unsafe_config_error(doc.path)
+        sections[0].parts  # noqa: B018 - our section must stay editable next time
+
+
+def _validate_spec(spec: ProfileSpec) -> None:
+    if (spec.credential_process is None) == (spec.login_session is None):
+        raise ValueError(f"profile {spec.name!r}: set exactly one of credential_process and login_session")
+    if not _REGION.match(spec.region):
+        raise ValueError(f"profile {spec.name!r}: {spec.region!r} is not an AWS Region name")
+    for value in (spec.credential_process, spec.login_session):
+        if value is not None and (not value.strip() or value != value.strip() or any(c in value for c in "\r\n")):
+            raise ValueError(f"profile {spec.name!r}: a value must be one non-empty line without outer spaces")
+
+
+# -- editing ------------------------------------------------------------------
+
+
+def _managed_lines(spec: ProfileSpec, newline: str) -> str:
+    lines = [MARKER, f"region = {spec.region}", "sts_regional_endpoints = regional"]
+    if spec.credential_process is not None:
+        lines.append(f"credential_process = {spec.credential_process}")
+    else:
+        lines.append(f"login_session = {spec.login_session}")
+    return "".join(line + newline for line in lines)
+
+
+_CREDENTIAL_KEYS = frozenset(
+    {
+        "aws_access_key_id",
+        "aws_secret_access_key",
+        "aws_session_token",
+        "role_arn",
+        "source_profile",
+        "credential_source",
+        "web_identity_token_file",
+        "sso_session",
+    }
+)
+
+
+def _drops(part: ConfigPart) -> bool:
+    """Whether a line of our own section is rewritten (so the old one goes)."""
+    if part.kind == "comment":
+        return part.text.lstrip().startswith(MARKER_PREFIX)
+    if part.kind == "option" and part.key is not None:
+        key = part.key
+        return key in MANAGED_KEYS or key in _CREDENTIAL_KEYS or key.startswith("sso_")
+    return False
+
+
+def _header_line(section: ConfigSection, newline: str) -> str:
+    """The section's header line exactly as written (with a line end added if it had none)."""
+    line = section.header_line
+    return line if line.endswith("\n") else line + newline
+
+
+def _rewrite_section(section: ConfigSection, spec: ProfileSpec, newline: str) -> str:
+    """Our section with our lines rewritten and every other line kept."""
+    kept = "".join(part.text for part in section.parts if not _drops(part))
+    return _header_line(section, newline) + _managed_lines(spec, newline) + kept
+
+
+def _new_section(spec: ProfileSpec, newline: str) -> str:
+    return header_for(spec.name) + newline + _managed_lines(spec, newline)
+
+
+def _append(text: str, block: str, newline: str) -> str:
+    """``text`` plus a blank line and ``block`` (removing ``block`` later restores ``text``)."""
+    if not text:
+        return block
+    if not text.endswith("\n"):
+        text += newline
+    return text + newline + block
+
+
+def _remove_section(doc: ConfigDocument, section: ConfigSection) -> str:
+    """The whole text with ``section`` removed.
+
+    Comments and blank lines that follow the section's last setting usually
+    introduce the next section, so they are kept; one blank separator line is
+    dropped so that removing a section we appended restores the file exactly.
+    """
+    trailing: list[str] = []
+    for part in reversed(section.parts):
+        if part.kind in ("space", "comment") and not _drops(part):
+            trailing.insert(0, part.text)
+        else:
+            break
+    kept = "".join(trailing)
+    before = doc.text_before(section)
+    after = doc.text[len(before) + len(section.text) :]
+    newline = doc.newline
+    if before.endswith(newline + newline) or before == newline:
+        before = before[: -len(newline)]
+    elif kept.startswith(newline):
+        kept = kept[len(newline) :]
+    return before + kept + after
+
+
+def _edit(doc: ConfigDocument, upserts: Sequence[ProfileSpec], removals: Sequence[str], adopt: set[str]) -> str:
+    newline = doc.newline
+    replacements: dict[str, str] = {}
+    appended: list[ProfileSpec] = []
+    for spec in upserts:
+        _check_name(spec.name, doc)
+        _check_takeover(doc, spec.name, spec.login_session, spec.name in adopt)
+        sections = doc.profile_sections(spec.name)
+        if sections:
+            replacements[sections[0].header] = _rewrite_section(sections[0], spec, newline)
+        else:
+            appended.append(spec)
+    removed: list[str] = []
+    for name in removals:
+        for section in doc.profile_sections(name):
+            if not section.owned:
+                log.warning("not removing profile %r from %s: it is not managed by aws-login-tray", name, doc.path)
+                continue
+            if section.header in replacements:
+                raise ValueError(f"profile {name!r} is both written and removed in one apply()")
+            removed.append(section.header)
+    text = doc.render(replacements)
+    for header in removed:
+        # Each removal may take a blank line from the text before it, so
+        # work on a fresh parse of the current text every time.
+        current = ConfigDocument(text, doc.path, validate=False)
+        target = current.section(header)
+        assert target is not None
+        text = _remove_section(current, target)
+    for spec in appended:
+        text = _append(text, _new_section(spec, newline), newline)
+    return text
+
+
+def _is_comment_or_blank(line: str) -> bool:
+    stripped = line.strip()
+    return not stripped or stripped[0] in "#;"
+
+
+def _with_regional_sts(section: ConfigSection, newline: str) -> str:
+    """The section's text with ``sts_regional_endpoints = regional`` set, nothing else changed."""
+    header = _header_line(section, newline)
+    parts = [part.text for part in section.parts]
+    for index, part in enumerate(section.parts):
+        if part.kind == "option" and part.key == "sts_regional_endpoints":
+            first, sep, rest = parts[index].partition("\n")
+            match = _STS_KEY_LINE.match(first + sep)
+            assert match is not None
+            line_end = ("\r" if first.endswith("\r") else "") + (sep or newline)
+            # Continuation lines of the old value go with it; comment lines stay.
+            comments = [line for line in rest.splitlines(keepends=True) if _is_comment_or_blank(line)]
+            parts[index] = match.group("lead") + "regional" + line_end + "".join(comments)
+            return header + "".join(parts)
+    last_option = max((i for i, p in enumerate(section.parts) if p.kind == "option"), default=-1)
+    if last_option >= 0 and not parts[last_option].endswith("\n"):
+        parts[last_option] += newline
+    parts.insert(last_option + 1, "sts_regional_endpoints = regional" + newline)
+    return header + "".join(parts)

@@ -1,0 +1,586 @@
+"""The session manager: the one implementation of :class:`core.sessions.service.SessionService`.
+
+It ties the pieces together: the browser sign-in (:mod:`core.signin.client`), the
+secret stores (:mod:`core.storage.secrets`), the sessions file and credentials files
+(:mod:`core.storage.store`), the AWS config file (:mod:`core.awsconfig.writer`) and the
+refresh engine (:mod:`core.sessions.engine`).
+
+State lives on disk under inter-process locks. Before every operation the
+manager takes a cheap look (one ``stat``) at ``sessions.json`` and reloads it
+when another process (the CLI, the agent, another tray) changed it, so every
+front end sees the same sessions with or without the tray running.
+
+Order of writes after a sign-in: secrets, credentials, metadata, then the
+session's profile and (for the first session, or when none is active) the
+active profile. A failure part-way leaves nothing that points at missing
+secrets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from core.domain.errors import (
+    ConfigFileError,
+    InvalidRequestError,
+    ProfileConflict,
+    SecretStoreUnavailable,
+    SessionLimitReached,
+    SessionNotFound,
+)
+from core.domain.events import EventBus, EventKind, SessionEvent
+from core.domain.idtoken import auth_time
+from core.domain.model import (
+    MAX_SESSIONS,
+    CredentialMode,
+    Credentials,
+    Identity,
+    RefreshRecord,
+    Session,
+    SessionSecrets,
+    SessionState,
+    session_id_for,
+)
+from core.domain.ports import BrowserOpener, Clock, CodePrompt
+from core.sessions.engine import RefreshEngine, SleepFn
+from core.sessions.policy import MAX_IDLE_SLEEP
+from core.sessions.ports import SigninPort
+from core.sessions.profiles import ProfileWriter
+from core.storage.locks import held_session_lock
+from core.storage.paths import AppPaths
+from core.storage.secrets import KeyringSecretStore, LoginCacheSecretStore, PlaintextFileSecretStore, SecretStore
+from core.storage.settings import Settings, load_settings, save_settings
+from core.storage.store import HISTORY_LIMIT, SessionStore, SessionTable, StoreState
+
+if TYPE_CHECKING:
+    from core.awsconfig.writer import AwsConfigWriter
+
+log = logging.getLogger(__name__)
+
+DEFAULT_SESSION_DURATION = timedelta(hours=12)
+"""The longest console session AWS allows; the service may end one earlier (see the engine)."""
+
+
+class SessionManager:
+    """Sessions, their secrets and profiles, and the engine that keeps them fresh.
+
+    Args:
+        paths: Where the app's state, the AWS config and the login cache live.
+        clock: "Now" for expiry decisions.
+        open_browser: Opens the sign-in page for a same-device sign-in.
+        code_prompt: Asks for the verification code of a remote sign-in.
+        signin_factory: Builds the sign-in client for a Region (default:
+            :class:`core.signin.client.SigninClient`).
+        config_writer: Writes the profiles (default: the user's AWS config).
+        secret_store: Keeps refresh tokens (default: chosen by the settings).
+        settings: Default: read from the settings file.
+        sleep: The engine's sleep.
+        session_duration: How long a console session lasts.
+        max_idle_sleep: The engine's longest nap.
+    """
+
+    def __init__(
+        self,
+        paths: AppPaths,
+        *,
+        clock: Clock,
+        open_browser: BrowserOpener,
+        code_prompt: CodePrompt | None = None,
+        signin_factory: Callable[[str], SigninPort] | None = None,
+        config_writer: AwsConfigWriter | None = None,
+        secret_store: SecretStore | None = None,
+        settings: Settings | None = None,
+        sleep: SleepFn = asyncio.sleep,
+        session_duration: timedelta = DEFAULT_SESSION_DURATION,
+        max_idle_sleep: float = MAX_IDLE_SLEEP,
+    ) -> None:
+        self.paths = paths
+        self.clock = clock
+        self.open_browser = open_browser
+        self.code_prompt = code_prompt
+        self.session_duration = session_duration
+        self._events = EventBus()
+        self.store = SessionStore(paths)
+        self.table = SessionTable(self.store, self._events)
+        self.profiles = ProfileWriter(paths, config_writer)
+        self._secret_store_override = secret_store
+        self._login_cache_store = LoginCacheSecretStore(paths.login_cache_dir)
+        self._settings = settings if settings is not None else load_settings(paths.settings_file)
+        self._signin_factory = signin_factory
+        self._clients: dict[str, SigninPort] = {}
+        self.engine = RefreshEngine(
+            self.table,
+            self.store,
+            secret_store_for=self.secret_store_for,
+            client_for=self._client,
+            clock=clock,
+            events=self._events,
+            settings=lambda: self._settings,
+            sleep=sleep,
+            max_idle_sleep=max_idle_sleep,
+        )
+        self._engine_task: asyncio.Task[None] | None = None
+
+    # -- wiring ----------------------------------------------------------------
+
+    def _client(self, region: str) -> SigninPort:
+        client = self._clients.get(region)
+        if client is None:
+            if self._signin_factory is not None:
+                client = self._signin_factory(region)
+            else:
+                from core.signin.client import SigninClient  # deferred: loads botocore
+
+                client = SigninClient(region, clock=self.clock)
+            self._clients[region] = client
+        return client
+
+    def secret_store_for(self, session: Session) -> SecretStore:
+        """Where this session's refresh token lives."""
+        if session.credential_mode is CredentialMode.LOGIN_SESSION:
+            return self._login_cache_store
+        return self._secret_store_for_settings(self._settings)
+
+    def _secret_store_for_settings(self, settings: Settings) -> SecretStore:
+        if self._secret_store_override is not None:
+            return self._secret_store_override
+        if settings.use_plaintext_secrets:
+            return PlaintextFileSecretStore(self.paths.plaintext_secrets_dir)
+        return KeyringSecretStore()
+
+    def _sync(self) -> None:
+        self.table.sync()
+
+    def _sync_quietly(self) -> None:
+        try:
+            self.table.sync()
+        except ConfigFileError as exc:
+            log.error("%s", exc.user_message)
+
+    def _get(self, session_id: str) -> Session:
+        self._sync()
+        session = self.table.get(session_id)
+        if session is None:
+            raise SessionNotFound(f"No session with id {session_id}; it may have been signed out elsewhere.")
+        return session
+
+    def _publish(self, kind: EventKind, session: Session | None, detail: str | None = None) -> None:
+        self._events.publish(SessionEvent(kind, session, detail))
+
+    # -- SessionService: reading -------------------------------------------------
+
+    @property
+    def events(self) -> EventBus:
+        return self._events
+
+    def sessions(self) -> list[Session]:
+        self._sync_quietly()
+        return self.table.sessions()
+
+    def active_session_id(self) -> str | None:
+        self._sync_quietly()
+        return self.table.active_session_id
+
+    def settings(self) -> Settings:
+        return self._settings
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def can_add_session(self) -> bool:
+        return len(self.sessions()) < MAX_SESSIONS
+
+    def _limit_message(self, sessions: list[Session]) -> str:
+        names = ", ".join(f"{s.profile_name} ({s.identity.display_name} in {s.account_id})" for s in sessions)
+        return (
+            f"Five sessions are signed in already, the most the AWS console allows: {names}. "
+            "End one first with `aws-login-tray logout NAME` or Sign out in the tray menu, then sign in again."
+        )
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Load the sessions and start the refresh engine in the background."""
+        self.table.sync(announce=False)
+        if self._engine_task is None or self._engine_task.done():
+            self._engine_task = asyncio.create_task(self.run_engine())
+
+    async def run_engine(self) -> None:
+        """Run the refresh loop until :meth:`stop`."""
+        self._sync_quietly()
+        await self.engine.run()
+
+    async def refresh_due(self) -> None:
+        """One engine pass: refresh whatever is inside its window, end what ran out."""
+        await self.engine.run_pass()
+
+    async def stop(self) -> None:
+        await self.engine.stop()
+        task, self._engine_task = self._engine_task, None
+        if task is not None:
+            await task
+
+    # -- sign-in ------------------------------------------------------------------------
+
+    async def sign_in(
+        self,
+        region: str,
+        profile_name: str | None = None,
+        *,
+        remote: bool = False,
+        credential_mode: CredentialMode | None = None,
+    ) -> Session:
+        self._sync()
+        mode = credential_mode or self._settings.credential_mode
+        existing = self.table.sessions()
+        slot_owner = next((s for s in existing if s.profile_name == profile_name), None) if profile_name else None
+        if len(existing) >= MAX_SESSIONS and slot_owner is None:
+            raise SessionLimitReached(self._limit_message(existing))
+        if profile_name is not None:
+            self._check_not_active_name(profile_name)
+            if slot_owner is None:
+                await asyncio.to_thread(self.profiles.writer.check_available, profile_name)
+        if mode is CredentialMode.CREDENTIAL_PROCESS:
+            # A keyring that cannot take the token would waste the whole browser sign-in.
+            await asyncio.to_thread(self._secret_store_for_settings(self._settings).probe)
+        client = self._client(region)
+        if remote:
+            if self.code_prompt is None:
+                raise InvalidRequestError("A remote sign-in needs a way to ask for the verification code.")
+            result = await client.sign_in_remote(self.code_prompt)
+        else:
+            result = await client.sign_in_same_device(self.open_browser)
+        if result.identity is None:
+            raise InvalidRequestError("AWS Sign-In did not say which session signed in (no id token).")
+        now = self.clock.now()
+        began = auth_time(result.secrets.id_token)
+        if began is None or began > now:
+            began = now
+        history = (RefreshRecord(now, "AuthorizeOAuth2Access", "ok"), RefreshRecord(now, "CreateOAuth2Token", "ok"))
+        return await self._install(
+            result.identity,
+            region=region,
+            profile_name=profile_name,
+            mode=mode,
+            secrets=result.secrets,
+            credentials=result.credentials,
+            signed_in_at=now,
+            session_ends_at=began + self.session_duration,
+            expires_in=result.expires_in,
+            history=history,
+            replacing=slot_owner,
+        )
+
+    def _check_not_active_name(self, name: str) -> None:
+        if name == self._settings.active_profile_name:
+            raise ProfileConflict(
+                f"{name!r} is the active profile that follows whichever session is active; "
+                "give the session its own name.",
+                name,
+            )
+
+    async def adopt_session(  # noqa: PLR0917 - the call shape importers use
+        self,
+        identity: Identity,
+        region: str,
+        profile_name: str | None,
+        mode: CredentialMode,
+        secrets: SessionSecrets,
+        credentials: Credentials,
+        signed_in_at: datetime,
+        session_ends_at: datetime,
+        *,
+        sign_in_region: str | None = None,
+    ) -> Session:
+        """Take over a session signed in elsewhere (``aws login``'s cache, an import).
+
+        ``sign_in_region`` names the Region whose AWS Sign-In issued the token
+        (the cache's ``signInRegion``) when it differs from ``region``.
+
+        Raises:
+            SessionLimitReached: it would be a sixth session.
+            ProfileConflict, SecretStoreUnavailable, ConfigFileError.
+        """
+        self._sync()
+        sid = session_id_for(identity.arn)
+        existing = self.table.sessions()
+        if self.table.get(sid) is None and len(existing) >= MAX_SESSIONS:
+            raise SessionLimitReached(self._limit_message(existing))
+        if profile_name is not None:
+            self._check_not_active_name(profile_name)
+            # An import takes over the profile `aws login` wrote for this very ARN;
+            # check before anything is stored, so a refusal leaves no half-installed session.
+            await asyncio.to_thread(
+                self.profiles.writer.check_available, profile_name, login_session=identity.arn, adopt=True
+            )
+        expires_in = max(int((credentials.expires_at - self.clock.now()).total_seconds()), 0)
+        return await self._install(
+            identity,
+            region=region,
+            profile_name=profile_name,
+            mode=mode,
+            secrets=secrets,
+            credentials=credentials,
+            signed_in_at=signed_in_at,
+            session_ends_at=session_ends_at,
+            expires_in=expires_in or None,
+            history=(),
+            replacing=None,
+            adopt_profile=True,
+            sign_in_region=sign_in_region if sign_in_region != region else None,
+        )
+
+    def _free_default_name(self, identity: Identity, sid: str) -> str:
+        taken = {s.profile_name for s in self.table.sessions() if s.id != sid} | {self._settings.active_profile_name}
+        base = identity.default_profile_name
+        candidate, counter = base, 2
+        while True:
+            if candidate not in taken:
+                try:
+                    self.profiles.writer.check_available(candidate)
+                except ProfileConflict:
+                    pass
+                else:
+                    return candidate
+            candidate = f"{base}-{counter}"
+            counter += 1
+
+    async def _install(
+        self,
+        identity: Identity,
+        *,
+        region: str,
+        profile_name: str | None,
+        mode: CredentialMode,
+        secrets: SessionSecrets,
+        credentials: Credentials,
+        signed_in_at: datetime,
+        session_ends_at: datetime,
+        expires_in: int | None,
+        history: tuple[RefreshRecord, ...],
+        replacing: Session | None,
+        adopt_profile: bool = False,
+        sign_in_region: str | None = None,
+    ) -> Session:
+        self._sync()
+        sid = session_id_for(identity.arn)
+        previous = self.table.get(sid)
+        victim = replacing if replacing is not None and replacing.id != sid else None
+        if previous is None and victim is None and len(self.table.sessions()) >= MAX_SESSIONS:
+            raise SessionLimitReached(self._limit_message(self.table.sessions()))
+        profile_name = await self._choose_profile_name(identity, sid, profile_name, previous, victim)
+        session = Session(
+            id=sid,
+            identity=identity,
+            region=region,
+            profile_name=profile_name,
+            credential_mode=mode,
+            signed_in_at=signed_in_at,
+            session_ends_at=session_ends_at,
+            state=SessionState.FRESH,
+            credentials_expire_at=credentials.expires_at,
+            last_refresh_at=signed_in_at,
+            history=((previous.history if previous else ()) + history)[-HISTORY_LIMIT:],
+            sign_in_region=sign_in_region,
+        )
+        if previous is not None and previous.credential_mode is not mode:
+            await asyncio.to_thread(self.secret_store_for(previous).delete, previous)
+        store = self.secret_store_for(session)
+
+        def write_secrets() -> None:
+            with held_session_lock(self.paths, self.engine.lock_timeout, sid):
+                store.save(session, secrets, credentials)
+                self.store.write_credentials(sid, credentials)
+
+        await asyncio.to_thread(write_secrets)
+        self.engine.forget(sid)
+        if expires_in:
+            self.engine.note_credentials(sid, expires_in)
+        if victim is not None:
+            await self._forget_secrets(victim)
+
+        def put(state: StoreState) -> StoreState:
+            if victim is not None:
+                state = state.without(victim.id)
+            state = state.with_session(session)
+            if state.active_session_id is None:
+                state = replace(state, active_session_id=sid)
+            return state
+
+        before_active = self.table.active_session_id
+        active = self.table.mutate(put).active_session_id == sid
+        removals = [
+            old.profile_name for old in (previous, victim) if old is not None and old.profile_name != profile_name
+        ]
+        adopt = (profile_name,) if adopt_profile else ()
+        active, detail = await self._write_profiles(session, active, removals, before_active, adopt)
+        if victim is not None:
+            self._publish(EventKind.REMOVED, victim)
+        self._publish(EventKind.UPDATED if previous is not None else EventKind.ADDED, session, detail)
+        if active and before_active != sid:
+            self._publish(EventKind.ACTIVE_CHANGED, session)
+        self.engine.wake()
+        return session
+
+    async def _choose_profile_name(
+        self, identity: Identity, sid: str, wanted: str | None, previous: Session | None, victim: Session | None
+    ) -> str:
+        if wanted is None:
+            if previous is not None:
+                return previous.profile_name
+            return await asyncio.to_thread(self._free_default_name, identity, sid)
+        allowed = {sid, *_ids(victim)}
+        if any(s.profile_name == wanted and s.id not in allowed for s in self.table.sessions()):
+            raise ProfileConflict(f"Profile {wanted!r} belongs to another session.", wanted)
+        return wanted
+
+    async def _write_profiles(
+        self,
+        session: Session,
+        active: bool,
+        removals: list[str],
+        before_active: str | None,
+        adopt: tuple[str, ...] = (),
+    ) -> tuple[bool, str | None]:
+        """Write the session's profile (and the active one); returns (still active, warning)."""
+        upserts = [self.profiles.spec(session)]
+        if active:
+            upserts.append(self.profiles.spec(session, self._settings.active_profile_name))
+        try:
+            await self.profiles.apply(upserts, removals, adopt)
+        except ProfileConflict as exc:
+            if not active or exc.profile != self._settings.active_profile_name:
+                raise
+            # The user's own active-profile section holds other credentials: keep the
+            # session, leave that profile alone, and say so.
+            await self.profiles.apply(upserts[:1], removals, adopt)
+            self.table.mutate(lambda st: replace(st, active_session_id=before_active))
+            return False, exc.user_message
+        return active, None
+
+    async def _forget_secrets(self, session: Session) -> None:
+        self.engine.forget(session.id)
+
+        def drop() -> None:
+            with held_session_lock(self.paths, self.engine.lock_timeout, session.id):
+                with contextlib.suppress(SecretStoreUnavailable):
+                    self.secret_store_for(session).delete(session)
+                self.store.delete_credentials(session.id)
+
+        await asyncio.to_thread(drop)
+
+    # -- other intents -------------------------------------------------------------------
+
+    async def refresh(self, session_id: str) -> Session:
+        self._get(session_id)
+        return await self.engine.refresh(session_id, force=True)
+
+    async def sign_out(self, session_id: str) -> None:
+        session = self._get(session_id)
+        await self.engine.wait_idle(session_id)
+        was_active = self.table.active_session_id == session_id
+        successor = None
+        if was_active and self._settings.on_sign_out_of_active == "next":
+            live = [
+                s
+                for s in self.table.sessions()
+                if s.id != session_id and s.state not in (SessionState.ENDED, SessionState.NEEDS_SIGN_IN)
+            ]
+            successor = live[-1] if live else None
+        upserts = [self.profiles.spec(successor, self._settings.active_profile_name)] if successor else []
+        removals = [session.profile_name]
+        if was_active and successor is None:
+            removals.append(self._settings.active_profile_name)
+        await self.profiles.apply(upserts, removals)
+        await self._forget_secrets(session)
+
+        def drop(state: StoreState) -> StoreState:
+            state = state.without(session_id)
+            if was_active:
+                state = replace(state, active_session_id=successor.id if successor else None)
+            return state
+
+        self.table.mutate(drop)
+        self._publish(EventKind.REMOVED, session)
+        if was_active:
+            self._publish(EventKind.ACTIVE_CHANGED, successor)
+
+    async def set_active(self, session_id: str) -> None:
+        session = self._get(session_id)
+        await self.profiles.apply([self.profiles.spec(session, self._settings.active_profile_name)])
+        before = self.table.active_session_id
+        self.table.mutate(lambda st: replace(st, active_session_id=session_id))
+        if before != session_id:
+            self._publish(EventKind.ACTIVE_CHANGED, session)
+
+    async def rename_profile(self, session_id: str, profile_name: str) -> Session:
+        session = self._get(session_id)
+        if profile_name == session.profile_name:
+            return session
+        self._check_not_active_name(profile_name)
+        if any(s.profile_name == profile_name for s in self.table.sessions()):
+            raise ProfileConflict(f"Profile {profile_name!r} belongs to another session.", profile_name)
+        await asyncio.to_thread(self.profiles.writer.check_available, profile_name)
+        renamed = session.evolve(profile_name=profile_name)
+        await self.profiles.apply([self.profiles.spec(renamed)], [session.profile_name])
+        updated = self.table.update_session(session_id, lambda s: s.evolve(profile_name=profile_name)) or renamed
+        self._publish(EventKind.UPDATED, updated)
+        return updated
+
+    async def set_region(self, session_id: str, region: str) -> Session:
+        session = self._get(session_id)
+        if region == session.region:
+            return session
+
+        def change(s: Session) -> Session:
+            return s.evolve(region=region, sign_in_region=s.sign_in_region or s.region)
+
+        moved = change(session)
+        upserts = [self.profiles.spec(moved)]
+        if self.table.active_session_id == session_id:
+            upserts.append(self.profiles.spec(moved, self._settings.active_profile_name))
+        await self.profiles.apply(upserts)
+        updated = self.table.update_session(session_id, change) or moved
+        self._publish(EventKind.UPDATED, updated)
+        return updated
+
+    async def update_settings(self, settings: Settings) -> None:
+        old = self._settings
+        if settings.use_plaintext_secrets != old.use_plaintext_secrets and self._secret_store_override is None:
+            await self._move_secrets(self._secret_store_for_settings(old), self._secret_store_for_settings(settings))
+        await asyncio.to_thread(save_settings, self.paths.settings_file, settings)
+        self._settings = settings
+        if settings.active_profile_name != old.active_profile_name:
+            self._sync()
+            active = self.table.get(self.table.active_session_id or "")
+            if active is not None:
+                await self.profiles.apply(
+                    [self.profiles.spec(active, settings.active_profile_name)], [old.active_profile_name]
+                )
+        self.engine.wake()
+
+    async def _move_secrets(self, source: SecretStore, target: SecretStore) -> None:
+        """Carry every keyring/plaintext session's token to the newly chosen store."""
+        self._sync()
+        for session in self.table.sessions():
+            if session.credential_mode is CredentialMode.LOGIN_SESSION:
+                continue
+
+            def move(session: Session = session) -> None:
+                with held_session_lock(self.paths, self.engine.lock_timeout, session.id):
+                    secrets = source.load(session)
+                    if secrets is not None:
+                        target.save(session, secrets)
+                        source.delete(session)
+
+            await asyncio.to_thread(move)
+
+
+def _ids(session: Session | None) -> tuple[str, ...]:
+    return () if session is None else (session.id,)

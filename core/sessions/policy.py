@@ -1,0 +1,64 @@
+"""When to refresh and how long to back off: the engine's timing rules, as fractions of the credential lifetime."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from core.domain.errors import TransientServiceError
+
+DEFAULT_CREDENTIAL_TTL = timedelta(seconds=900)
+"""Assumed lifetime of credentials whose issue time is unknown."""
+REFRESH_FRACTION = 0.6
+"""Refresh when less than this fraction of the credential lifetime remains."""
+MIN_SPACING_FRACTION = 0.05
+"""Never refresh one session in the background more often than this fraction of its lifetime."""
+BACKOFF_BASE_FRACTION = 1 / 450
+"""First retry delay as a fraction of the lifetime (2 s for 900 s credentials)."""
+BACKOFF_CAP_FRACTION = 1 / 15
+"""Longest retry delay as a fraction of the lifetime (60 s for 900 s credentials)."""
+MAX_IDLE_SLEEP = 15.0
+"""Longest sleep between checks, in seconds, so a wake from suspend is noticed soon."""
+JUMP_TOLERANCE = 5.0
+"""Wall-clock progress differing from monotonic progress by more than this is a jump."""
+END_TOLERANCE = timedelta(seconds=2)
+"""AWS counts lifetimes in whole seconds: credentials expiring this close to the
+session's end are taken to last until it (and do not move the end earlier)."""
+
+
+def refresh_margin(ttl: timedelta) -> timedelta:
+    """How much validity left makes credentials of lifetime ``ttl`` due for refresh."""
+    return ttl * REFRESH_FRACTION
+
+
+def backoff_delay(attempt: int, ttl: timedelta, rng: random.Random) -> float:
+    """Seconds before retry number ``attempt`` (1-based): exponential, capped, jittered.
+
+    The delay lies in ``[ceiling / 2, ceiling]`` where the ceiling doubles per
+    attempt from ``ttl * BACKOFF_BASE_FRACTION`` up to ``ttl * BACKOFF_CAP_FRACTION``;
+    the jitter keeps five sessions (or two processes) from retrying in step.
+    """
+    seconds = ttl.total_seconds()
+    ceiling = min(seconds * BACKOFF_CAP_FRACTION, seconds * BACKOFF_BASE_FRACTION * 2 ** max(attempt - 1, 0))
+    return rng.uniform(ceiling / 2, ceiling)
+
+
+def describe_duration(delta: timedelta) -> str:
+    """``12-hour``, ``90-minute`` or ``45-second`` (rounded): for messages."""
+    seconds = delta.total_seconds()
+    if seconds >= 50 * 60:
+        return f"{round(seconds / 3600)}-hour"
+    if seconds >= 60:
+        return f"{round(seconds / 60)}-minute"
+    return f"{round(seconds)}-second"
+
+
+def outcome_for(exc: Exception) -> str:
+    """The outcome recorded in a session's history for a failed refresh (CloudTrail's words where it has them)."""
+    if isinstance(exc, TransientServiceError):
+        if exc.status == 429:
+            return "TooManyRequestsError"
+        if exc.status is not None and exc.status >= 500:
+            return "server_error"
+        return "network_error"
+    return type(exc).__name__

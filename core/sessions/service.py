@@ -1,0 +1,93 @@
+"""The one interface the GUI and the CLI use to drive core.
+
+:class:`SessionService` is what a front end may call; everything it needs
+to *show* arrives as :class:`core.domain.events.SessionEvent` through ``events``.
+The implementation is :class:`core.sessions.manager.SessionManager`; GUI tests may
+use a fake that satisfies this Protocol.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from core.domain.events import EventBus
+from core.domain.model import CredentialMode, Session
+from core.storage.settings import Settings
+
+
+class SessionService(Protocol):
+    """Intents a front end sends to core, and the state it may read."""
+
+    @property
+    def events(self) -> EventBus:
+        """Subscribe here to every change."""
+        ...
+
+    def sessions(self) -> list[Session]:
+        """Snapshots of every session, oldest sign-in first."""
+        ...
+
+    def active_session_id(self) -> str | None:
+        """The session the active profile points at, if any."""
+        ...
+
+    def settings(self) -> Settings:
+        """The current settings."""
+        ...
+
+    def now(self) -> datetime:
+        """Core's clock (so countdowns agree with core's decisions)."""
+        ...
+
+    def can_add_session(self) -> bool:
+        """False when five sessions exist and a sign-in would be refused."""
+        ...
+
+    async def start(self) -> None:
+        """Load persisted sessions and start the refresh engine."""
+        ...
+
+    async def stop(self) -> None:
+        """Let in-flight refreshes and writes finish, then stop."""
+        ...
+
+    async def sign_in(
+        self,
+        region: str,
+        profile_name: str | None = None,
+        *,
+        remote: bool = False,
+        credential_mode: CredentialMode | None = None,
+    ) -> Session:
+        """Run the browser sign-in and add (or replace) a session.
+
+        Raises:
+            SessionLimitReached: before any browser opens, with five sessions.
+            SignInCancelled, SignInRequired, TransientServiceError, ProfileConflict.
+        """
+        ...
+
+    async def refresh(self, session_id: str) -> Session:
+        """Refresh one session now (shares a refresh already in flight)."""
+        ...
+
+    async def sign_out(self, session_id: str) -> None:
+        """Forget a session: secrets, credentials, its profile."""
+        ...
+
+    async def set_active(self, session_id: str) -> None:
+        """Point the active profile at this session."""
+        ...
+
+    async def rename_profile(self, session_id: str, profile_name: str) -> Session:
+        """Give the session's own profile another name."""
+        ...
+
+    async def set_region(self, session_id: str, region: str) -> Session:
+        """Change the region written to the session's profile."""
+        ...
+
+    async def update_settings(self, settings: Settings) -> None:
+        """Persist new settings and apply them."""
+        ...

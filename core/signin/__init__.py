@@ -1,0 +1,1 @@
+"""The AWS Sign-In OAuth client: PKCE, DPoP, the loopback callback, the browser."""

@@ -1,0 +1,452 @@
+"""Session metadata and short-lived credentials on disk.
+
+Two kinds of file, both private and written atomically (:mod:`core.storage.atomic`):
+
+* ``sessions.json``: a versioned document with every session's metadata and
+  the active session, never a secret::
+
+      {"version": 1, "active_session_id": "…" | null, "sessions": [{…}, …]}
+
+  A damaged file is reported (:class:`~core.domain.errors.ConfigFileError` naming
+  it) and never overwritten: every change is a read-modify-write under an
+  inter-process lock, so a file that cannot be read cannot be replaced by
+  accident. :meth:`SessionStore.move_aside_corrupt` keeps a copy when the
+  user chooses to start over.
+* ``credentials/<id>.json``: the session's current short-lived credentials in
+  the ``credential_process`` Version 1 shape plus ``AccountId``, so that
+  ``credential-process`` only has to print a file.
+
+:class:`SessionTable` keeps an in-memory copy of ``sessions.json``, notices
+when another process (CLI, tray) changed it, and announces the difference.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import filelock
+
+from core.domain.errors import CacheFileError, ConfigFileError
+from core.domain.events import EventBus, EventKind, SessionEvent
+from core.domain.model import CredentialMode, Credentials, Identity, RefreshRecord, Session, SessionState
+from core.storage.atomic import atomic_write_json, ensure_private_dir
+from core.storage.paths import AppPaths
+
+log = logging.getLogger(__name__)
+
+STORE_VERSION = 1
+HISTORY_LIMIT = 100
+"""How many token calls each session remembers."""
+
+LOCK_TIMEOUT = 30.0
+"""Seconds to wait for another process's short write of ``sessions.json``."""
+
+Migration = Callable[[dict[str, Any]], dict[str, Any]]
+MIGRATIONS: dict[int, Migration] = {}
+"""``MIGRATIONS[n]`` turns a version-``n`` document into version ``n + 1``.
+
+Future formats add a step here; :func:`migrate` applies them in order, so a
+file several versions old is upgraded one step at a time.
+"""
+
+
+def format_time(value: datetime) -> str:
+    """UTC ISO 8601 with a ``Z`` and seconds precision."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _format_precise(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def parse_time(text: str) -> datetime:
+    """Parse an ISO 8601 time (``Z`` or an offset); naive times are taken as UTC."""
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _opt_time(value: Any) -> datetime | None:
+    return None if value is None else parse_time(str(value))
+
+
+def session_to_json(session: Session) -> dict[str, Any]:
+    """The stored shape of one session (metadata only, never a secret)."""
+    return {
+        "id": session.id,
+        "arn": session.identity.arn,
+        "region": session.region,
+        "profile_name": session.profile_name,
+        "credential_mode": session.credential_mode.value,
+        "signed_in_at": _format_precise(session.signed_in_at),
+        "session_ends_at": _format_precise(session.session_ends_at),
+        "state": session.state.value,
+        "state_reason": session.state_reason,
+        "credentials_expire_at": (
+            None if session.credentials_expire_at is None else _format_precise(session.credentials_expire_at)
+        ),
+        "last_refresh_at": None if session.last_refresh_at is None else _format_precise(session.last_refresh_at),
+        "sign_in_region": session.sign_in_region,
+        "history": [
+            {"at": _format_precise(r.at), "event_name": r.event_name, "outcome": r.outcome}
+            for r in session.history[-HISTORY_LIMIT:]
+        ],
+    }
+
+
+def session_from_json(raw: dict[str, Any]) -> Session:
+    """Inverse of :func:`session_to_json`.
+
+    Raises:
+        KeyError, TypeError, ValueError: a field is missing or invalid.
+    """
+    state = SessionState(raw.get("state", SessionState.FRESH))
+    if state is SessionState.REFRESHING:
+        # A process stopped in the middle of a refresh; nothing is in flight now.
+        state = SessionState.FRESH
+    return Session(
+        id=str(raw["id"]),
+        identity=Identity.from_arn(str(raw["arn"])),
+        region=str(raw["region"]),
+        profile_name=str(raw["profile_name"]),
+        credential_mode=CredentialMode(raw.get("credential_mode", CredentialMode.CREDENTIAL_PROCESS)),
+        signed_in_at=parse_time(str(raw["signed_in_at"])),
+        session_ends_at=parse_time(str(raw["session_ends_at"])),
+        state=state,
+        state_reason=raw.get("state_reason"),
+        credentials_expire_at=_opt_time(raw.get("credentials_expire_at")),
+        last_refresh_at=_opt_time(raw.get("last_refresh_at")),
+        sign_in_region=None if raw.get("sign_in_region") is None else str(raw["sign_in_region"]),
+        history=tuple(
+            RefreshRecord(parse_time(str(r["at"])), str(r["event_name"]), str(r["outcome"]))
+            for r in raw.get("history", [])
+        ),
+    )
+
+
+def migrate(document: dict[str, Any], path: Path) -> dict[str, Any]:
+    """Bring a stored document up to :data:`STORE_VERSION`.
+
+    Raises:
+        ConfigFileError: the version is unknown or newer than this program.
+    """
+    version = document.get("version")
+    if not isinstance(version, int) or version < 1:
+        raise ConfigFileError(f"Sessions file {path} has no valid version. Move it away to start over.")
+    if version > STORE_VERSION:
+        raise ConfigFileError(
+            f"Sessions file {path} was written by a newer aws-login-tray (format {version}); "
+            "upgrade aws-login-tray. The file was left unchanged."
+        )
+    while version < STORE_VERSION:
+        step = MIGRATIONS.get(version)
+        if step is None:
+            raise ConfigFileError(f"Sessions file {path} has format {version}, which cannot be upgraded.")
+        document = step(document)
+        version += 1
+        document["version"] = version
+    return document
+
+
+@dataclass(frozen=True)
+class StoreState:
+    """Everything ``sessions.json`` holds."""
+
+    active_session_id: str | None = None
+    sessions: tuple[Session, ...] = ()
+
+    def get(self, session_id: str) -> Session | None:
+        """The session with this id, if stored."""
+        return next((s for s in self.sessions if s.id == session_id), None)
+
+    def with_session(self, session: Session) -> StoreState:
+        """Insert or replace ``session`` (same id), keeping sign-in order."""
+        others = [s for s in self.sessions if s.id != session.id]
+        ordered = sorted([*others, session], key=lambda s: (s.signed_in_at, s.id))
+        return replace(self, sessions=tuple(ordered))
+
+    def without(self, session_id: str) -> StoreState:
+        """Drop a session; clears the active id if it pointed at it."""
+        active = None if self.active_session_id == session_id else self.active_session_id
+        return StoreState(active, tuple(s for s in self.sessions if s.id != session_id))
+
+
+def credentials_to_json(credentials: Credentials) -> dict[str, Any]:
+    """The credentials file content: ``credential_process`` Version 1 plus ``AccountId``."""
+    return {
+        "Version": 1,
+        "AccessKeyId": credentials.access_key_id,
+        "SecretAccessKey": credentials.secret_access_key,
+        "SessionToken": credentials.session_token,
+        "Expiration": format_time(credentials.expires_at),
+        "AccountId": credentials.account_id,
+    }
+
+
+def credentials_from_json(raw: Any) -> Credentials:
+    """Inverse of :func:`credentials_to_json`.
+
+    Raises:
+        KeyError, TypeError, ValueError: not a credentials document.
+    """
+    if not isinstance(raw, dict) or raw.get("Version") != 1:
+        raise ValueError("not a Version 1 credentials document")
+    return Credentials(
+        access_key_id=str(raw["AccessKeyId"]),
+        secret_access_key=str(raw["SecretAccessKey"]),
+        session_token=str(raw["SessionToken"]),
+        expires_at=parse_time(str(raw["Expiration"])),
+        account_id=str(raw.get("AccountId", "")),
+    )
+
+
+class SessionStore:
+    """Reads and writes ``sessions.json`` and the per-session credentials files."""
+
+    def __init__(self, paths: AppPaths) -> None:
+        self.paths = paths
+
+    @property
+    def path(self) -> Path:
+        """The sessions file."""
+        return self.paths.sessions_file
+
+    def signature(self) -> tuple[int, int, int] | None:
+        """A cheap fingerprint of the file (inode, size, mtime); None when absent."""
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the inter-process lock every writer of ``sessions.json`` takes."""
+        ensure_private_dir(self.paths.locks_dir)
+        lock = filelock.FileLock(self.paths.locks_dir / "sessions.lock", thread_local=False)
+        try:
+            lock.acquire(timeout=LOCK_TIMEOUT)
+        except filelock.Timeout as exc:
+            raise ConfigFileError(
+                f"Another aws-login-tray process has held {lock.lock_file} for {LOCK_TIMEOUT:.0f} s; try again."
+            ) from exc
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def load(self) -> StoreState:
+        """Read the sessions file; a missing file is an empty store.
+
+        Raises:
+            ConfigFileError: the file exists but cannot be read or understood.
+                It is left exactly as it was.
+        """
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return StoreState()
+        except OSError as exc:
+            raise ConfigFileError(f"Cannot read sessions file {self.path}: {exc.strerror}.") from exc
+        try:
+            document = json.loads(text)
+            if not isinstance(document, dict):
+                raise TypeError("top level is not an object")
+        except (ValueError, TypeError) as exc:
+            raise ConfigFileError(self._damaged_message(str(exc))) from exc
+        document = migrate(document, self.path)
+        try:
+            sessions = tuple(session_from_json(raw) for raw in document.get("sessions", []))
+            active = document.get("active_session_id")
+            if active is not None and not isinstance(active, str):
+                raise TypeError("active_session_id is not a string")
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ConfigFileError(self._damaged_message(f"invalid entry: {exc}")) from exc
+        if active is not None and all(s.id != active for s in sessions):
+            active = None
+        return StoreState(active, tuple(sorted(sessions, key=lambda s: (s.signed_in_at, s.id))))
+
+    def _damaged_message(self, detail: str) -> str:
+        return (
+            f"Sessions file {self.path} is damaged ({detail}). aws-login-tray left it unchanged; "
+            f"repair it, or move it away (for example to {self.path.name}.corrupt) to start with no sessions."
+        )
+
+    def save(self, state: StoreState) -> None:
+        """Write the whole store atomically (callers hold :meth:`locked`)."""
+        atomic_write_json(
+            self.path,
+            {
+                "version": STORE_VERSION,
+                "active_session_id": state.active_session_id,
+                "sessions": [session_to_json(s) for s in state.sessions],
+            },
+        )
+
+    def move_aside_corrupt(self) -> Path:
+        """Keep a damaged sessions file as ``sessions.json.corrupt[-N]`` and start empty.
+
+        Only for an explicit user decision; returns where the old file went.
+        """
+        target = self.path.with_name(self.path.name + ".corrupt")
+        counter = 1
+        while target.exists():
+            target = self.path.with_name(f"{self.path.name}.corrupt-{counter}")
+            counter += 1
+        os.replace(self.path, target)
+        log.warning("moved damaged sessions file to %s", target)
+        return target
+
+    # -- short-lived credentials -------------------------------------------------
+
+    def write_credentials(self, session_id: str, credentials: Credentials) -> None:
+        """Atomically replace the session's credentials file (0600, dir 0700)."""
+        atomic_write_json(self.paths.credentials_file(session_id), credentials_to_json(credentials))
+
+    def read_credentials(self, session_id: str) -> Credentials | None:
+        """The session's stored credentials, or None without a file.
+
+        Raises:
+            CacheFileError: the file exists but is damaged.
+        """
+        path = self.paths.credentials_file(session_id)
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            raise CacheFileError(f"Credentials file {path} is unreadable; refresh the session.") from exc
+        try:
+            return credentials_from_json(raw)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CacheFileError(f"Credentials file {path} is damaged; refresh the session.") from exc
+
+    def delete_credentials(self, session_id: str) -> None:
+        """Remove the session's credentials file, if any."""
+        self.paths.credentials_file(session_id).unlink(missing_ok=True)
+
+
+@dataclass
+class SessionTable:
+    """The in-memory view of ``sessions.json`` that the engine and manager share.
+
+    Call :meth:`sync` before acting: when another process changed the file, it
+    reloads and publishes ADDED / UPDATED / REMOVED / ACTIVE_CHANGED for the
+    difference. Changes go through :meth:`mutate`, a read-modify-write of the
+    file under the inter-process lock, applied to what is on disk *now* so two
+    processes never undo each other's work.
+    """
+
+    store: SessionStore
+    events: EventBus
+    _state: StoreState = field(default_factory=StoreState)
+    _signature: tuple[int, int, int] | None = None
+    _loaded: bool = False
+
+    @property
+    def state(self) -> StoreState:
+        """The last known content."""
+        return self._state
+
+    def get(self, session_id: str) -> Session | None:
+        """One session by id."""
+        return self._state.get(session_id)
+
+    def sessions(self) -> list[Session]:
+        """Every session, oldest sign-in first."""
+        return list(self._state.sessions)
+
+    @property
+    def active_session_id(self) -> str | None:
+        """The session behind the active profile."""
+        return self._state.active_session_id
+
+    def sync(self, *, announce: bool = True) -> bool:
+        """Reload when the file changed on disk; True when it did.
+
+        Raises:
+            ConfigFileError: the file is damaged (the last good view is kept).
+        """
+        signature = self.store.signature()
+        if self._loaded and signature == self._signature:
+            return False
+        new_state = self.store.load()
+        old_state = self._state
+        self._state = new_state
+        self._signature = signature
+        self._loaded = True
+        if announce:
+            for event in diff_events(old_state, new_state):
+                self.events.publish(event)
+        return True
+
+    def mutate(self, change: Callable[[StoreState], StoreState]) -> StoreState:
+        """Apply ``change`` to the current on-disk state and save it, atomically and locked.
+
+        The in-memory view first catches up with other processes' changes
+        (announcing them), then takes the result. The caller announces its own
+        change.
+        """
+        with self.store.locked():
+            self.sync()
+            new_state = change(self._state)
+            if new_state != self._state:
+                self.store.save(new_state)
+            self._state = new_state
+            self._signature = self.store.signature()
+            self._loaded = True
+        return new_state
+
+    def update_session(self, session_id: str, change: Callable[[Session], Session]) -> Session | None:
+        """Replace one session with ``change(current)``; None when it no longer exists."""
+        result: list[Session] = []
+
+        def apply(state: StoreState) -> StoreState:
+            current = state.get(session_id)
+            if current is None:
+                return state
+            updated = change(current)
+            result.append(updated)
+            return state.with_session(updated)
+
+        self.mutate(apply)
+        return result[0] if result else None
+
+
+def diff_events(old: StoreState, new: StoreState) -> list[SessionEvent]:
+    """What changed between two states, as the events a front end needs."""
+    events: list[SessionEvent] = []
+    old_by_id = {s.id: s for s in old.sessions}
+    new_by_id = {s.id: s for s in new.sessions}
+    for sid, session in new_by_id.items():
+        previous = old_by_id.get(sid)
+        if previous is None:
+            events.append(SessionEvent(EventKind.ADDED, session))
+        elif previous != session:
+            events.append(SessionEvent(_kind_for_state_change(previous, session), session, session.state_reason))
+    events.extend(SessionEvent(EventKind.REMOVED, s) for sid, s in old_by_id.items() if sid not in new_by_id)
+    if old.active_session_id != new.active_session_id:
+        events.append(SessionEvent(EventKind.ACTIVE_CHANGED, new.get(new.active_session_id or "")))
+    return events
+
+
+def _kind_for_state_change(previous: Session, current: Session) -> EventKind:
+    if current.state is SessionState.FRESH and current.last_refresh_at != previous.last_refresh_at:
+        return EventKind.REFRESHED
+    if current.state != previous.state:
+        return {
+            SessionState.NEEDS_SIGN_IN: EventKind.NEEDS_SIGN_IN,
+            SessionState.ENDED: EventKind.ENDED,
+            SessionState.RETRYING: EventKind.RETRYING,
+            SessionState.REFRESHING: EventKind.REFRESHING,
+        }.get(current.state, EventKind.UPDATED)
+    return EventKind.UPDATED

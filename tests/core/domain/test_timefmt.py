@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from core.domain.timefmt import COMPACT, SPELLED, CountdownStyle, format_countdown
+
+
+@pytest.mark.parametrize(
+    ("delta", "compact", "spelled"),
+    [
+        (None, "-", "—"),
+        (timedelta(0), "expired", "ended"),
+        (timedelta(seconds=-30), "expired", "ended"),
+        (timedelta(milliseconds=999), "expired", "ended"),
+        (timedelta(seconds=1), "0m 01s", "0 min 01 s"),
+        (timedelta(minutes=14, seconds=58), "14m 58s", "14 min 58 s"),
+        (timedelta(minutes=59, seconds=59, milliseconds=999), "59m 59s", "59 min 59 s"),
+        (timedelta(hours=1), "1h 00m", "1 h 00 min"),
+        (timedelta(hours=11, minutes=59, seconds=59), "11h 59m", "11 h 59 min"),
+        (timedelta(hours=12), "12h 00m", "12 h 00 min"),
+        (timedelta(days=2, minutes=5), "48h 05m", "48 h 05 min"),
+    ],
+)
+def test_both_styles(delta: timedelta | None, compact: str, spelled: str) -> None:
+    assert format_countdown(delta, COMPACT) == compact
+    assert format_countdown(delta, SPELLED) == spelled
+
+
+def test_compact_is_the_default() -> None:
+    assert format_countdown(timedelta(minutes=3, seconds=7)) == "3m 07s"
+
+
+def test_a_custom_style_uses_every_word() -> None:
+    style = CountdownStyle(hour="H", minute="M", second="S", gap="_", missing="none", over="done")
+    assert format_countdown(timedelta(hours=2, minutes=3), style) == "2_H 03_M"
+    assert format_countdown(timedelta(minutes=2, seconds=3), style) == "2_M 03_S"
+    assert format_countdown(None, style) == "none"
+    assert format_countdown(timedelta(seconds=-1), style) == "done"
+
+
+def test_the_cli_renders_compact() -> None:
+    from cli.context import format_remaining
+
+    assert format_remaining(timedelta(hours=3, minutes=5, seconds=9)) == "3h 05m"
+    assert format_remaining(None) == "-"

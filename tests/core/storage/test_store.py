@@ -1,0 +1,175 @@
+"""sessions.json and the credentials files."""
+
+from __future__ import annotations
+
+import json
+import stat
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from core.domain.errors import CacheFileError, ConfigFileError
+from core.domain.events import EventBus, EventKind, SessionEvent
+from core.domain.model import (
+    CredentialMode,
+    Credentials,
+    Identity,
+    RefreshRecord,
+    Session,
+    SessionState,
+    session_id_for,
+)
+from core.storage.paths import AppPaths
+from core.storage.store import MIGRATIONS, STORE_VERSION, SessionStore, SessionTable, StoreState
+from tests.doubles.enginefakes import ARNS, START
+
+
+def make_session(arn: str = ARNS[0], **changes: object) -> Session:
+    session = Session(
+        id=session_id_for(arn),
+        identity=Identity.from_arn(arn),
+        region="eu-west-1",
+        profile_name="dev",
+        credential_mode=CredentialMode.CREDENTIAL_PROCESS,
+        signed_in_at=START,
+        session_ends_at=START + timedelta(hours=12),
+        state=SessionState.RETRYING,
+        state_reason="AWS Sign-In is busy.",
+        credentials_expire_at=START + timedelta(minutes=15),
+        last_refresh_at=START,
+        history=(RefreshRecord(START, "CreateOAuth2Token", "ok"),),
+        sign_in_region="us-east-1",
+    )
+    return session.evolve(**changes)
+
+
+@pytest.fixture
+def store() -> SessionStore:
+    return SessionStore(AppPaths.from_environment())
+
+
+def mode_of(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_round_trip_is_versioned_private_and_holds_no_secret(store: SessionStore) -> None:
+    session = make_session()
+    store.save(StoreState(session.id, (session,)))
+    document = json.loads(store.path.read_text())
+    assert document["version"] == STORE_VERSION == 1
+    assert document["active_session_id"] == session.id
+    assert mode_of(store.path) == 0o600
+    assert mode_of(store.path.parent) == 0o700
+    assert "refresh" not in store.path.read_text().lower().replace("last_refresh_at", "")
+    loaded = store.load()
+    assert loaded == StoreState(session.id, (session,))
+
+
+def test_a_missing_file_is_an_empty_store(store: SessionStore) -> None:
+    assert store.load() == StoreState()
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["{not json", "[]", '{"version": 1, "sessions": [{"id": "x"}]}', '{"sessions": []}'],
+)
+def test_a_damaged_file_is_named_and_never_overwritten(store: SessionStore, content: str) -> None:
+    store.path.parent.mkdir(parents=True, exist_ok=True)
+    store.path.write_text(content)
+    table = SessionTable(store, EventBus())
+    with pytest.raises(ConfigFileError) as info:
+        table.sync()
+    assert str(store.path) in info.value.user_message
+    with pytest.raises(ConfigFileError):
+        table.mutate(lambda state: state.with_session(make_session()))
+    assert store.path.read_text() == content
+
+
+def test_a_newer_format_is_refused_untouched(store: SessionStore) -> None:
+    store.path.parent.mkdir(parents=True, exist_ok=True)
+    store.path.write_text('{"version": 7, "sessions": []}')
+    with pytest.raises(ConfigFileError, match="newer"):
+        store.load()
+
+
+def test_old_formats_are_migrated_step_by_step(store: SessionStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    session = make_session()
+    monkeypatch.setattr("core.storage.store.STORE_VERSION", 3)
+    monkeypatch.setitem(
+        MIGRATIONS, 1, lambda d: {**d, "sessions": [{**s, "region": "ap-south-1"} for s in d["sessions"]]}
+    )
+    monkeypatch.setitem(MIGRATIONS, 2, lambda d: {**d, "active_session_id": d["sessions"][0]["id"]})
+    store.save(StoreState(None, (session,)))
+    raw = json.loads(store.path.read_text())
+    raw["version"] = 1
+    store.path.write_text(json.dumps(raw))
+    loaded = store.load()
+    assert loaded.active_session_id == session.id
+    assert loaded.sessions[0].region == "ap-south-1"
+
+
+def test_move_aside_keeps_the_damaged_copy(store: SessionStore) -> None:
+    store.path.parent.mkdir(parents=True, exist_ok=True)
+    store.path.write_text("{broken")
+    first = store.move_aside_corrupt()
+    store.path.write_text("{broken again")
+    second = store.move_aside_corrupt()
+    assert first.read_text() == "{broken"
+    assert second.read_text() == "{broken again"
+    assert first != second
+    assert store.load() == StoreState()
+
+
+def test_credentials_file_is_credential_process_v1_plus_account(store: SessionStore) -> None:
+    creds = Credentials("ASIAKEY", "s3cret", "tok", START + timedelta(minutes=15, microseconds=5), "111122223333")
+    store.write_credentials("abc123", creds)
+    path = store.paths.credentials_file("abc123")
+    assert json.loads(path.read_text()) == {
+        "Version": 1,
+        "AccessKeyId": "ASIAKEY",
+        "SecretAccessKey": "s3cret",
+        "SessionToken": "tok",
+        "Expiration": "2026-03-01T08:15:00Z",
+        "AccountId": "111122223333",
+    }
+    assert mode_of(path) == 0o600
+    assert mode_of(path.parent) == 0o700
+    read = store.read_credentials("abc123")
+    assert read is not None
+    assert read.expires_at == START + timedelta(minutes=15)
+    path.write_text('{"Version": 1}')
+    with pytest.raises(CacheFileError):
+        store.read_credentials("abc123")
+    store.delete_credentials("abc123")
+    assert store.read_credentials("abc123") is None
+
+
+def test_table_announces_what_another_process_changed(store: SessionStore) -> None:
+    events: list[SessionEvent] = []
+    bus = EventBus()
+    bus.subscribe(events.append)
+    mine = SessionTable(store, bus)
+    other = SessionTable(SessionStore(store.paths), EventBus())
+    mine.sync()
+    first, second = make_session(ARNS[0]), make_session(ARNS[1], profile_name="ops")
+    other.mutate(lambda s: StoreState(first.id, (first, second)))
+    assert mine.sync()
+    assert [e.kind for e in events] == [EventKind.ADDED, EventKind.ADDED, EventKind.ACTIVE_CHANGED]
+    events.clear()
+    other.update_session(first.id, lambda s: s.evolve(state=SessionState.NEEDS_SIGN_IN))
+    other.mutate(lambda s: s.without(second.id))
+    mine.sync()
+    assert [e.kind for e in events] == [EventKind.NEEDS_SIGN_IN, EventKind.REMOVED]
+    assert not mine.sync()
+
+
+def test_mutations_apply_to_what_is_on_disk_now(store: SessionStore) -> None:
+    a = SessionTable(store, EventBus())
+    b = SessionTable(SessionStore(store.paths), EventBus())
+    a.sync()
+    b.sync()
+    first, second = make_session(ARNS[0]), make_session(ARNS[1], profile_name="ops")
+    a.mutate(lambda s: s.with_session(first))
+    b.mutate(lambda s: s.with_session(second))  # b's view was stale: must not drop `first`
+    assert {s.id for s in store.load().sessions} == {first.id, second.id}

@@ -16,9 +16,11 @@ Rules:
 * A section is *ours* when the line directly under its header is the
   :data:`MARKER` comment. We create, rewrite and delete only those sections.
 * A profile we write always holds ``region``, ``sts_regional_endpoints =
-  regional`` and exactly one of ``credential_process`` / ``login_session``.
+  regional`` and one credential source: ``credential_process``,
+  ``login_session``, or a role (``role_arn``, ``source_profile`` and the
+  optional ``role_session_name``, ``duration_seconds``, ``external_id``).
   Other settings a person adds to our section (``output = json``, comments)
-  are kept; our three lines are rewritten.
+  are kept; our lines are rewritten.
 * A profile that already holds another credential style (access keys, a role,
   SSO, web identity, a credential process or another ``aws login`` session) is
   refused with :class:`~core.domain.errors.ProfileConflict`, worded like ``aws login``
@@ -63,6 +65,7 @@ from core.awsconfig.document import (
     unsafe_config_error,
 )
 from core.domain.errors import ConfigFileError, ProfileConflict
+from core.domain.roles import ROLE_KEYS, RoleSettings
 from core.storage.atomic import atomic_write_bytes
 
 log = logging.getLogger(__name__)
@@ -70,7 +73,9 @@ log = logging.getLogger(__name__)
 BACKUP_SUFFIX = ".aws-login-tray.bak"
 LOCK_TIMEOUT_SECONDS = 30.0
 
-MANAGED_KEYS = ("region", "sts_regional_endpoints", "credential_process", "login_session")
+_SOURCE_KEYS = ("credential_process", "login_session", *ROLE_KEYS)
+"""Every key that says where a profile we write takes its credentials from."""
+MANAGED_KEYS = ("region", "sts_regional_endpoints", *_SOURCE_KEYS)
 """The keys we rewrite in a section we own."""
 
 _PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,63}$")
@@ -91,13 +96,22 @@ _STYLE_LOGIN = "another aws login session"
 class ProfileSpec:
     """One profile we want in the config file.
 
-    Exactly one of ``credential_process`` and ``login_session`` must be set.
+    Exactly one of ``credential_process``, ``login_session`` and ``role`` must be set.
     """
 
     name: str
     region: str
     credential_process: str | None = None
     login_session: str | None = None
+    role: RoleSettings | None = None
+
+    def source_items(self) -> list[tuple[str, str]]:
+        """The credential lines of this profile, as ``(key, value)`` in the order written."""
+        if self.role is not None:
+            return self.role.config_items()
+        if self.credential_process is not None:
+            return [("credential_process", self.credential_process)]
+        return [("login_session", self.login_session or "")]
 
 
 class AwsConfigWriter:
@@ -390,23 +404,24 @@ def _check_result(doc: ConfigDocument, new_text: str, written: Sequence[ProfileS
         if len(sections) != 1 or not sections[0].owned:
             raise unsafe_config_error(doc.path)
         settings = sections[0].settings
+        expected = dict(spec.source_items())
         if (
             settings.get("region") != spec.region
             or settings.get("sts_regional_endpoints") != "regional"
-            or settings.get("credential_process") != spec.credential_process
-            or settings.get("login_session") != spec.login_session
+            or any(settings.get(key) != expected.get(key) for key in _SOURCE_KEYS)
         ):
             raise unsafe_config_error(doc.path)
         sections[0].parts  # noqa: B018 - our section must stay editable next time
 
 
 def _validate_spec(spec: ProfileSpec) -> None:
-    if (spec.credential_process is None) == (spec.login_session is None):
-        raise ValueError(f"profile {spec.name!r}: set exactly one of credential_process and login_session")
+    sources = (spec.credential_process, spec.login_session, spec.role)
+    if sum(source is not None for source in sources) != 1:
+        raise ValueError(f"profile {spec.name!r}: set exactly one of credential_process, login_session and role")
     if not _REGION.match(spec.region):
         raise ValueError(f"profile {spec.name!r}: {spec.region!r} is not an AWS Region name")
-    for value in (spec.credential_process, spec.login_session):
-        if value is not None and (not value.strip() or value != value.strip() or any(c in value for c in "\r\n")):
+    for _key, value in spec.source_items():
+        if not value.strip() or value != value.strip() or any(c in value for c in "\r\n"):
             raise ValueError(f"profile {spec.name!r}: a value must be one non-empty line without outer spaces")
 
 
@@ -415,10 +430,7 @@ def _validate_spec(spec: ProfileSpec) -> None:
 
 def _managed_lines(spec: ProfileSpec, newline: str) -> str:
     lines = [MARKER, f"region = {spec.region}", "sts_regional_endpoints = regional"]
-    if spec.credential_process is not None:
-        lines.append(f"credential_process = {spec.credential_process}")
-    else:
-        lines.append(f"login_session = {spec.login_session}")
+    lines.extend(f"{key} = {value}" for key, value in spec.source_items())
     return "".join(line + newline for line in lines)
 
 

@@ -82,3 +82,19 @@ class InvalidVerificationCode(InvalidRequestError):
 
 class IdentityMismatch(InvalidRequestError):
     """STS reports a different identity than the one AWS Sign-In said it signed in."""
+
+
+class RoleError(LoginTrayError):
+    """A role profile cannot be added, used or changed as asked."""
+
+
+class RoleRefused(RoleError):
+    """AWS refused ``sts:AssumeRole``; the message says which settings to check.
+
+    Attributes:
+        code: AWS's error code (``AccessDenied``, ``ValidationError``, ``RegionDisabledException``).
+    """
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code

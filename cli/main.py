@@ -21,6 +21,7 @@ from typing import Any, TextIO
 from cli.commands.agent import cmd_agent
 from cli.commands.awsconfig import cmd_doctor, cmd_import
 from cli.commands.credentials import cmd_env, cmd_exec
+from cli.commands.desktop import cmd_desktop
 from cli.commands.sessions import cmd_list, cmd_login, cmd_logout, cmd_refresh, cmd_use
 from cli.commands.settings import _SETTING_KEYS, cmd_settings
 from cli.context import Cli
@@ -108,14 +109,23 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("agent", "Refresh every session in the foreground, without the tray (for a systemd user unit).")
     p.set_defaults(handler=cmd_agent)
 
-    p = add("gui", "Start the tray app (the default when no command is given).")
-    p.add_argument("--demo", action="store_true", help="run against a local AWS Sign-In emulator in a temp dir")
+    _add_desktop_commands(add)
 
     p = add("settings", "Show the settings, or show/set one: settings [KEY [VALUE]].")
     p.add_argument("key", metavar="KEY", nargs="?", help=", ".join(_SETTING_KEYS))
     p.add_argument("value", metavar="VALUE", nargs="?")
     p.set_defaults(handler=cmd_settings)
     return parser
+
+
+def _add_desktop_commands(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    """The tray itself (``gui``) and its desktop integration (``desktop``)."""
+    p = add("gui", "Start the tray app (the default when no command is given).")
+    p.add_argument("--demo", action="store_true", help="run against a local AWS Sign-In emulator in a temp dir")
+    p = add("desktop", "Add this installation to the desktop's application menu (and autostart), or remove it.")
+    p.add_argument("action", choices=["install", "uninstall"])
+    p.add_argument("--autostart", action="store_true", help="also start the tray at login (install only)")
+    p.set_defaults(handler=cmd_desktop)
 
 
 def _version() -> str:

@@ -19,12 +19,12 @@ from collections.abc import Callable
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
+from core.desktop.integration import DESKTOP_ID
 from core.domain.logs import configure_logging
 from core.domain.ports import BrowserOpener, CodePrompt
 from core.sessions.service import SessionService
 from core.storage.paths import AppPaths
 from gui.actions import SessionActions
-from gui.autostart import DESKTOP_ID
 from gui.bridge import EventBridge
 from gui.dialogs import DialogCodePrompt
 from gui.doctor import DoctorPanel, core_doctor

@@ -20,10 +20,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.desktop import integration as desktop
 from core.domain.model import CredentialMode
 from core.sessions.service import SessionService
 from core.storage.settings import Settings
-from gui import autostart
 from gui.dialogs import COMMON_REGIONS
 from gui.tasks import TaskRunner
 
@@ -57,8 +57,8 @@ class SettingsDialog(QDialog):
         service: SessionService,
         runner: TaskRunner,
         *,
-        set_autostart: Callable[[bool], None] = autostart.set_enabled,
-        autostart_enabled: Callable[[], bool] = autostart.is_enabled,
+        set_autostart: Callable[[bool], None] = desktop.set_autostart,
+        autostart_enabled: Callable[[], bool] = desktop.autostart_enabled,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)

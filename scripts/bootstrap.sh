@@ -16,6 +16,10 @@ DEBIAN_PACKAGES=(
   dbus dbus-x11 dunst libnotify-bin gnome-keyring libsecret-tools
   # a real browser for the sign-in page tests
   chromium
+  # validators for the desktop entry and the AppStream metainfo
+  desktop-file-utils appstream
+  # the frozen bundle and its .deb: PyInstaller reads shared libraries with objdump
+  binutils
 )
 # Debian's python3 ships venv/ensurepip separately
 python3 -c 'import venv, ensurepip' 2>/dev/null || DEBIAN_PACKAGES+=(python3-venv)

@@ -1,14 +1,11 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
 from core.domain.model import CredentialMode
 from core.storage.settings import Settings
-from gui import autostart
 from gui.settings_dialog import LOGIN_SESSION_NOTE, SettingsDialog, parse_leads
 from gui.tasks import TaskRunner
 from tests.gui.fakes import FakeService
@@ -66,16 +63,3 @@ def test_invalid_lead_times_disable_ok(qtbot: QtBot, service: FakeService, runne
 )
 def test_parse_leads(text: str, expected: tuple[int, ...] | None) -> None:
     assert parse_leads(text) == expected
-
-
-def test_autostart_file_written_and_removed(isolated_home: Path) -> None:
-    path = autostart.autostart_file()
-    assert str(path).startswith(str(isolated_home))
-    assert not autostart.is_enabled()
-    autostart.set_enabled(True, "/usr/bin/aws-login-tray")
-    text = path.read_text()
-    assert "Exec=/usr/bin/aws-login-tray\n" in text
-    assert text.startswith("[Desktop Entry]\n")
-    assert autostart.is_enabled()
-    autostart.set_enabled(False)
-    assert not path.exists()

@@ -1,0 +1,1 @@
+"""Desktop integration: the application-menu entry, its icon, the AppStream metainfo and start at login."""

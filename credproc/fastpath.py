@@ -35,7 +35,17 @@ APP_NAME = "aws-login-tray"
 APP_HOME_ENV = "AWS_LOGIN_TRAY_HOME"
 
 REFRESH_MARGIN_SECONDS = 120
-"""Credentials with less than this left are refreshed on the spot, never handed out."""
+"""The most validity that makes credentials too short to hand out (AWS's 900-second ones)."""
+
+MARGIN_FRACTION = 2 / 15
+"""The margin as a fraction of the granted lifetime: 120 s of 900 s, 1.6 s of 12 s.
+
+Well below the engine's refresh point (60% left), so credentials the agent
+keeps fresh are handed out as they are, whatever lifetime the service grants.
+"""
+
+WRITTEN_AT = "WrittenAt"
+"""Key under which :func:`read_credentials_file` reports the file's mtime (not a Version 1 field)."""
 
 LOCK_TIMEOUT_SECONDS = 60.0
 """How long the slow path waits for another refresher of the same session."""
@@ -228,6 +238,7 @@ def read_credentials_file(path: str) -> dict[str, object] | None:
             f"cannot read the credentials file {path}: {exc.strerror}.", "FILE_ERROR"
         ) from None
     try:
+        written_at = _posix.fstat(fd).st_mtime
         chunks = []
         size = 0
         while True:
@@ -253,6 +264,8 @@ def read_credentials_file(path: str) -> dict[str, object] | None:
         account = document.get("AccountId")
         if account is not None and not isinstance(account, str):
             raise ValueError("AccountId is not a string")
+        # Every writer replaces the file right after the grant: its mtime tells the lifetime granted.
+        document[WRITTEN_AT] = written_at
     except ValueError:
         # The reason is not echoed: it could quote a piece of a secret.
         raise CredentialProcessError(
@@ -272,10 +285,23 @@ def render(document: dict[str, object]) -> str:
     return "{" + ", ".join(parts) + "}\n"
 
 
+def refresh_margin(document: dict[str, object]) -> float:
+    """Seconds of validity below which credentials are refreshed on the spot, never handed out.
+
+    :data:`MARGIN_FRACTION` of the lifetime the file was written with, at most
+    :data:`REFRESH_MARGIN_SECONDS`; that maximum when the write time is unknown.
+    """
+    written_at = document.get(WRITTEN_AT)
+    if not isinstance(written_at, int | float):
+        return float(REFRESH_MARGIN_SECONDS)
+    lifetime = parse_expiration(str(document["Expiration"])) - written_at
+    return min(float(REFRESH_MARGIN_SECONDS), max(lifetime, 0.0) * MARGIN_FRACTION)
+
+
 def fresh_enough(document: dict[str, object], now: float | None = None) -> bool:
-    """True while the credentials outlast :data:`REFRESH_MARGIN_SECONDS`."""
+    """True while the credentials outlast their :func:`refresh_margin`."""
     expires = parse_expiration(str(document["Expiration"]))
-    return expires - (time.time() if now is None else now) > REFRESH_MARGIN_SECONDS
+    return expires - (time.time() if now is None else now) > refresh_margin(document)
 
 
 def _parse_args(argv: list[str]) -> tuple[str, str | None]:

@@ -164,6 +164,39 @@ def test_fresh_enough_uses_the_margin() -> None:
     assert not credproc.fresh_enough(doc(-60), now)
 
 
+@pytest.mark.parametrize(
+    ("lifetime", "margin"),
+    [(900, 120.0), (3600, 120.0), (12, 1.6), (6, 0.8)],
+)
+def test_margin_scales_with_the_lifetime_the_file_was_written_with(lifetime: int, margin: float) -> None:
+    written = 1_700_000_000.0
+    expiration = datetime.fromtimestamp(written + lifetime, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    document: dict[str, object] = {"Expiration": expiration, credproc.WRITTEN_AT: written}
+    assert credproc.refresh_margin(document) == pytest.approx(margin)
+    assert credproc.fresh_enough(document, written + lifetime - margin - 0.01)
+    assert not credproc.fresh_enough(document, written + lifetime - margin + 0.01)
+
+
+def test_twelve_second_credentials_are_handed_out_without_a_refresh(tmp_path: Path) -> None:
+    """What the agent keeps fresh is handed out as it is, whatever lifetime the service granted."""
+    home = tmp_path / "home"
+    path = Path(credproc.credentials_file_path(str(home), SESSION_ID))
+    path.parent.mkdir(parents=True)
+    expiration = (datetime.now(UTC) + timedelta(seconds=12)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    body = {"Version": 1, "AccessKeyId": "ASIA12S", "SecretAccessKey": "s", "SessionToken": "t"}
+    body["Expiration"] = expiration
+    path.write_text(json.dumps(body), encoding="utf-8")
+    document = credproc.read_credentials_file(str(path))
+    assert document is not None
+    assert document[credproc.WRITTEN_AT] == pytest.approx(path.stat().st_mtime)
+    assert credproc.fresh_enough(document)
+
+    def no_refresh(home: str, session_id: str) -> dict[str, object]:
+        raise AssertionError("the fast path refreshed credentials that were fresh for their lifetime")
+
+    assert credproc.main(["--session", SESSION_ID, "--home", str(home)], slow_path=no_refresh) == 0
+
+
 @given(st.datetimes(min_value=datetime(1970, 1, 1), max_value=datetime(9999, 12, 31)))
 def test_parse_expiration_agrees_with_datetime(moment: datetime) -> None:
     aware = moment.replace(tzinfo=UTC)

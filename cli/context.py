@@ -94,6 +94,8 @@ async def _open_manager(cli: Cli) -> AsyncIterator[SessionService]:
         open_browser=cli.open_browser,
         code_prompt=cli.prompt_code,
     )
+    # A damaged sessions file is an error for every command (naming the file), never "no sessions".
+    await asyncio.to_thread(manager.table.sync, announce=False)
     yield manager
 
 

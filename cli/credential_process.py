@@ -66,6 +66,7 @@ async def _refresh_on_the_spot(paths: AppPaths, session_id: str) -> dict[str, ob
         raise SignInRequired("credential-process cannot open a browser.", reason="NO_BROWSER")
 
     manager = SessionManager(paths, clock=SystemClock(), open_browser=refuse_browser)
+    manager.table.sync(announce=False)  # a damaged sessions file is named, never "no such session"
     session = next((s for s in manager.sessions() if s.id == session_id), None)
     if session is None:
         raise CredentialProcessError(

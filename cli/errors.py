@@ -38,6 +38,7 @@ _ERROR_CODES: tuple[tuple[type[BaseException], ExitCode], ...] = (
     (SessionNotFound, ExitCode.USAGE),
     (CredentialProcessError, ExitCode.FAILURE),
     (KeyboardInterrupt, ExitCode.INTERRUPTED),
+    (OSError, ExitCode.FILE_ERROR),  # a full or read-only disk under a file of ours
 )
 
 
@@ -68,6 +69,11 @@ def error_message(exc: BaseException) -> str:
         return "Interrupted."
     if isinstance(exc, CredentialProcessError):
         return str(exc)
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return (
+            f"Cannot use {exc.filename}: {exc.strerror or type(exc).__name__}. "
+            "Check that its disk has space and is writable, then try again."
+        )
     return f"Unexpected {type(exc).__name__}: {exc}. Run again with --debug for details."
 
 

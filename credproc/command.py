@@ -26,9 +26,10 @@ def credential_process_command(session_id: str, *, python: str | None = None, ho
     """
     if not valid_session_id(session_id):
         raise ValueError(f"not a session id: {session_id!r}")
-    words = [python or sys.executable, "-I", "-S", ENTRY_SCRIPT, "--session", session_id]
+    # Absolute paths only: SDKs run the line from whatever directory they were started in.
+    words = [os.path.abspath(python or sys.executable), "-I", "-S", ENTRY_SCRIPT, "--session", session_id]
     if home:
-        words += ["--home", home]
+        words += ["--home", os.path.abspath(home)]
     if sys.platform == "win32":  # pragma: no cover
         return subprocess.list2cmdline(words)
     return " ".join(shlex.quote(word) for word in words)

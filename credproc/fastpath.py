@@ -230,7 +230,8 @@ def read_credentials_file(path: str) -> dict[str, object] | None:
         CredentialProcessError: the file exists but is damaged or unreadable.
     """
     try:
-        fd = _posix.open(path, _posix.O_RDONLY)
+        # Non-blocking: a FIFO in the file's place would otherwise hang every SDK call.
+        fd = _posix.open(path, _posix.O_RDONLY | getattr(_posix, "O_NONBLOCK", 0))
     except FileNotFoundError:
         return None
     except OSError as exc:
@@ -238,7 +239,14 @@ def read_credentials_file(path: str) -> dict[str, object] | None:
             f"cannot read the credentials file {path}: {exc.strerror}.", "FILE_ERROR"
         ) from None
     try:
-        written_at = _posix.fstat(fd).st_mtime
+        info = _posix.fstat(fd)
+        if info.st_mode & 0o170000 != 0o100000:
+            raise CredentialProcessError(
+                f"the credentials file {path} is not a regular file (a directory, FIFO or device); "
+                "remove it and run `aws-login-tray refresh`.",
+                "FILE_ERROR",
+            )
+        written_at = info.st_mtime
         chunks = []
         size = 0
         while True:
@@ -266,7 +274,7 @@ def read_credentials_file(path: str) -> dict[str, object] | None:
             raise ValueError("AccountId is not a string")
         # Every writer replaces the file right after the grant: its mtime tells the lifetime granted.
         document[WRITTEN_AT] = written_at
-    except ValueError:
+    except (ValueError, RecursionError):
         # The reason is not echoed: it could quote a piece of a secret.
         raise CredentialProcessError(
             f"the credentials file {path} is damaged; run `aws-login-tray refresh` to rewrite it "

@@ -12,6 +12,7 @@ the user made it.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import stat
@@ -91,6 +92,56 @@ def atomic_write_text(path: Path, text: str, *, mode: int = PRIVATE_FILE_MODE) -
 def atomic_write_json(path: Path, payload: Any, *, mode: int = PRIVATE_FILE_MODE) -> None:
     """:func:`atomic_write_bytes` for a JSON document (indented, trailing newline)."""
     atomic_write_text(path, json.dumps(payload, indent=2) + "\n", mode=mode)
+
+
+def read_regular_file(path: Path, *, limit: int = 16 * 1024 * 1024) -> bytes:
+    """The bytes of ``path``, refusing anything but a regular file of at most ``limit`` bytes.
+
+    A FIFO or device where a state file should be would block a plain
+    ``open`` forever (or stream without end): it is opened without blocking
+    and refused.
+
+    Raises:
+        FileNotFoundError: there is no such file.
+        OSError: it cannot be read, is not a regular file, or is too large
+            (``strerror`` says which; ``filename`` names it).
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file (a directory, FIFO or device)", str(path))
+        if info.st_size > limit:
+            raise OSError(errno.EFBIG, f"larger than {limit} bytes", str(path))
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                raise OSError(errno.EFBIG, f"larger than {limit} bytes", str(path))
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def probe_writable(directory: Path) -> None:
+    """Check that a file can be created, written and synced in ``directory`` (made private if missing).
+
+    Catches a read-only or full file system before a refresh token that could
+    not be stored is spent.
+
+    Raises:
+        OSError: it cannot.
+    """
+    ensure_private_dir(directory)
+    fd, name = tempfile.mkstemp(prefix=".probe.", suffix=".tmp", dir=directory)
+    try:
+        os.write(fd, b"\0" * 512)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+        os.unlink(name)
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from core.domain.errors import CacheFileError, SignInRequired
 from core.domain.model import Credentials, SessionSecrets
-from core.storage.atomic import atomic_write_bytes
+from core.storage.atomic import atomic_write_bytes, read_regular_file
 
 TOKEN_TYPE = "aws_sigv4"  # noqa: S105 - a token kind, not a secret
 EXPIRES_AT_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -69,6 +69,8 @@ def parse_expires_at(text: str) -> datetime:
     moment = datetime.fromisoformat(text.strip())
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
+    if not 1970 <= moment.year <= 9000:
+        raise ValueError("time out of range")  # arithmetic near year 1 or 9999 overflows
     return moment.astimezone(UTC)
 
 
@@ -90,7 +92,7 @@ def read_login_cache(path: Path) -> LoginCacheEntry:
         SignInRequired: (reason ``DAMAGED_KEY``) the DPoP key cannot be loaded.
     """
     try:
-        raw = path.read_bytes()
+        raw = read_regular_file(path, limit=1 << 20)
     except FileNotFoundError:
         raise
     except OSError as exc:
@@ -102,6 +104,8 @@ def read_login_cache(path: Path) -> LoginCacheEntry:
     except json.JSONDecodeError as exc:
         # The decoder's message names a position, never the content.
         raise CacheFileError(f"{path}: is not valid JSON (line {exc.lineno}, column {exc.colno})") from None
+    except RecursionError:
+        raise CacheFileError(f"{path}: is nested too deeply to be a token cache") from None
     if not isinstance(data, dict):
         raise CacheFileError(f"{path}: is not a JSON object")
     access = data.get("accessToken")
@@ -122,7 +126,7 @@ def read_login_cache(path: Path) -> LoginCacheEntry:
         raise CacheFileError(f"{path}: {', '.join(wrong)} must be non-empty text")
     try:
         expires_at = parse_expires_at(access["expiresAt"])
-    except ValueError:
+    except (ValueError, OverflowError):
         raise CacheFileError(f"{path}: accessToken.expiresAt is not a time") from None
     if not dpop_key_loads(data["dpopKey"]):
         raise SignInRequired(DAMAGED_KEY_MESSAGE, reason=DAMAGED_KEY)

@@ -32,7 +32,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from core.domain.errors import CacheFileError, SecretStoreUnavailable, SignInRequired
 from core.domain.model import Credentials, Session, SessionSecrets
-from core.storage.atomic import atomic_write_json, ensure_private_dir
+from core.storage.atomic import atomic_write_json, ensure_private_dir, read_regular_file
+from core.storage.paths import is_session_id
 
 if TYPE_CHECKING:
     from core.storage.logincache import LoginCacheEntry
@@ -224,6 +225,8 @@ class PlaintextFileSecretStore:
 
     def path_for(self, session: Session) -> Path:
         """The file holding one session's secrets."""
+        if not is_session_id(session.id):
+            raise ValueError(f"not a session id: {session.id[:80]!r}")
         return self.directory / f"{session.id}.json"
 
     def probe(self) -> None:
@@ -237,14 +240,14 @@ class PlaintextFileSecretStore:
     def load(self, session: Session) -> SessionSecrets | None:
         path = self.path_for(session)
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_regular_file(path, limit=1 << 20).decode("utf-8", "replace")
         except FileNotFoundError:
             return None
         except OSError as exc:
             raise SecretStoreUnavailable(f"Cannot read secrets file {path}: {exc.strerror}.") from None
         try:
             raw = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             raw = None
         return secrets_from_json(raw, str(path))
 

@@ -7,11 +7,15 @@ import os
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from core.domain.errors import ConfigFileError
 from core.domain.model import CredentialMode
+from core.storage.atomic import read_regular_file
 
 SETTINGS_VERSION = 1
+MAX_LEAD_MINUTES = 1_000_000
+"""Beyond this a lead time means nothing (and date arithmetic would overflow)."""
 
 
 @dataclass(frozen=True)
@@ -34,30 +38,78 @@ class Settings:
 def load_settings(path: Path) -> Settings:
     """Read settings; a missing file gives defaults.
 
+    Every value must have its type: a hand-edited ``"false"`` (a string) is
+    refused, never read as true.
+
     Raises:
-        ConfigFileError: the file exists but is not valid settings JSON.
+        ConfigFileError: the file exists but is not valid settings JSON
+            (the message names the file and the key).
     """
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = json.loads(read_regular_file(path, limit=1 << 20).decode("utf-8"))
     except FileNotFoundError:
         return Settings()
-    except (OSError, ValueError) as exc:
-        raise ConfigFileError(f"Cannot read settings {path}: {exc}. Fix or delete the file.") from exc
+    except OSError as exc:
+        raise ConfigFileError(f"Cannot read settings {path}: {exc.strerror}. Fix or delete the file.") from exc
+    except json.JSONDecodeError as exc:
+        raise ConfigFileError(
+            f"Settings file {path} is not JSON (line {exc.lineno}, column {exc.colno}). Fix or delete the file."
+        ) from exc
+    except (ValueError, RecursionError) as exc:
+        raise ConfigFileError(f"Settings file {path} is not UTF-8 JSON. Fix or delete the file.") from exc
     if not isinstance(raw, dict) or raw.get("version") != SETTINGS_VERSION:
         raise ConfigFileError(f"Settings file {path} has an unknown format. Fix or delete the file.")
     try:
-        return Settings(
-            active_profile_name=str(raw.get("active_profile_name", "default")),
-            credential_mode=CredentialMode(raw.get("credential_mode", CredentialMode.CREDENTIAL_PROCESS)),
-            expiry_lead_minutes=tuple(sorted((int(m) for m in raw.get("expiry_lead_minutes", (30, 5))), reverse=True)),
-            start_at_login=bool(raw.get("start_at_login", False)),
-            default_region=raw.get("default_region"),
-            use_plaintext_secrets=bool(raw.get("use_plaintext_secrets", False)),
-            on_sign_out_of_active=str(raw.get("on_sign_out_of_active", "clear")),
-            extra={str(k): str(v) for k, v in dict(raw.get("extra", {})).items()},
-        )
-    except (TypeError, ValueError) as exc:
-        raise ConfigFileError(f"Settings file {path} holds an invalid value: {exc}.") from exc
+        return _settings_from(raw)
+    except _Invalid as exc:
+        raise ConfigFileError(f"Settings file {path}: {exc}. Fix the value or delete the file.") from exc
+
+
+class _Invalid(ValueError):
+    """A settings value of the wrong type or out of range."""
+
+
+def _typed(raw: dict[str, Any], key: str, kind: type, default: Any) -> Any:
+    value = raw.get(key, default)
+    if kind is str and value is not None and not isinstance(value, str):
+        raise _Invalid(f"{key} must be text, not {json.dumps(value)[:40]}")
+    if kind is bool and not isinstance(value, bool):
+        raise _Invalid(f"{key} must be true or false (without quotes), not {json.dumps(value)[:40]}")
+    return value
+
+
+def _lead_minutes(raw: dict[str, Any]) -> tuple[int, ...]:
+    value = raw.get("expiry_lead_minutes", [30, 5])
+    if not isinstance(value, list) or not all(type(m) is int and 0 < m <= MAX_LEAD_MINUTES for m in value):
+        raise _Invalid(f"expiry_lead_minutes must be a list of whole minutes between 1 and {MAX_LEAD_MINUTES}")
+    return tuple(sorted(value, reverse=True))
+
+
+def _settings_from(raw: dict[str, Any]) -> Settings:
+    active = _typed(raw, "active_profile_name", str, "default")
+    if not active or any(ch.isspace() or ch in "[]" for ch in active):
+        raise _Invalid(f"active_profile_name {active[:40]!r} is not a profile name")
+    mode = _typed(raw, "credential_mode", str, CredentialMode.CREDENTIAL_PROCESS.value)
+    try:
+        credential_mode = CredentialMode(mode)
+    except ValueError:
+        raise _Invalid(f"credential_mode is one of {', '.join(m.value for m in CredentialMode)}") from None
+    on_sign_out = _typed(raw, "on_sign_out_of_active", str, "clear")
+    if on_sign_out not in ("clear", "next"):
+        raise _Invalid("on_sign_out_of_active is clear or next")
+    extra = raw.get("extra", {})
+    if not isinstance(extra, dict) or not all(isinstance(v, str) for v in extra.values()):
+        raise _Invalid("extra must be an object of text values")
+    return Settings(
+        active_profile_name=active,
+        credential_mode=credential_mode,
+        expiry_lead_minutes=_lead_minutes(raw),
+        start_at_login=_typed(raw, "start_at_login", bool, False),
+        default_region=_typed(raw, "default_region", str, None),
+        use_plaintext_secrets=_typed(raw, "use_plaintext_secrets", bool, False),
+        on_sign_out_of_active=on_sign_out,
+        extra=dict(extra),
+    )
 
 
 def save_settings(path: Path, settings: Settings) -> None:

@@ -37,8 +37,8 @@ import filelock
 from core.domain.errors import CacheFileError, ConfigFileError
 from core.domain.events import EventBus, EventKind, SessionEvent
 from core.domain.model import CredentialMode, Credentials, Identity, RefreshRecord, Session, SessionState
-from core.storage.atomic import atomic_write_json, ensure_private_dir
-from core.storage.paths import AppPaths
+from core.storage.atomic import atomic_write_json, ensure_private_dir, read_regular_file
+from core.storage.paths import AppPaths, is_session_id
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,9 @@ def parse_time(text: str) -> datetime:
     parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
+    if not 1970 <= parsed.year <= 9000:
+        # Arithmetic on a time near year 1 or 9999 overflows; no session lives there.
+        raise ValueError(f"time out of range: {text[:40]!r}")
     return parsed.astimezone(UTC)
 
 
@@ -109,6 +112,10 @@ def session_from_json(raw: dict[str, Any]) -> Session:
     Raises:
         KeyError, TypeError, ValueError: a field is missing or invalid.
     """
+    if not isinstance(raw, dict):
+        raise TypeError("a session entry is not an object")
+    if not isinstance(raw.get("id"), str) or not is_session_id(raw["id"]):
+        raise ValueError("a session id is not a hex digest")
     state = SessionState(raw.get("state", SessionState.FRESH))
     if state is SessionState.REFRESHING:
         # A process stopped in the middle of a refresh; nothing is in flight now.
@@ -128,9 +135,24 @@ def session_from_json(raw: dict[str, Any]) -> Session:
         sign_in_region=None if raw.get("sign_in_region") is None else str(raw["sign_in_region"]),
         history=tuple(
             RefreshRecord(parse_time(str(r["at"])), str(r["event_name"]), str(r["outcome"]))
-            for r in raw.get("history", [])
+            for r in _list(raw.get("history", []))
         ),
     )
+
+
+def _list(value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise TypeError("history is not a list")
+    return value
+
+
+_DAMAGE = (KeyError, TypeError, ValueError, AttributeError, OverflowError, RecursionError)
+"""What reading a damaged (or hand-edited) JSON document can raise."""
+
+
+def _short(exc: BaseException) -> str:
+    """An exception's text, cut short (a damaged file may hold anything)."""
+    return str(exc)[:120] or type(exc).__name__
 
 
 def migrate(document: dict[str, Any], path: Path) -> dict[str, Any]:
@@ -252,30 +274,38 @@ class SessionStore:
                 It is left exactly as it was.
         """
         try:
-            text = self.path.read_text(encoding="utf-8")
+            text = read_regular_file(self.path).decode("utf-8")
         except FileNotFoundError:
             return StoreState()
         except OSError as exc:
             raise ConfigFileError(f"Cannot read sessions file {self.path}: {exc.strerror}.") from exc
+        except UnicodeDecodeError as exc:
+            raise ConfigFileError(self._damaged_message(f"not UTF-8 text at byte {exc.start}")) from exc
         try:
             document = json.loads(text)
             if not isinstance(document, dict):
                 raise TypeError("top level is not an object")
-        except (ValueError, TypeError) as exc:
-            raise ConfigFileError(self._damaged_message(str(exc))) from exc
+        except json.JSONDecodeError as exc:
+            raise ConfigFileError(self._damaged_message(f"not JSON: line {exc.lineno}, column {exc.colno}")) from exc
+        except (ValueError, TypeError, RecursionError) as exc:
+            raise ConfigFileError(self._damaged_message(_short(exc))) from exc
         document = migrate(document, self.path)
         try:
-            sessions = tuple(session_from_json(raw) for raw in document.get("sessions", []))
+            entries = document.get("sessions", [])
+            if not isinstance(entries, list):
+                raise TypeError("sessions is not a list")
+            sessions = tuple(session_from_json(raw) for raw in entries)
             active = document.get("active_session_id")
             if active is not None and not isinstance(active, str):
                 raise TypeError("active_session_id is not a string")
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ConfigFileError(self._damaged_message(f"invalid entry: {exc}")) from exc
+        except _DAMAGE as exc:
+            raise ConfigFileError(self._damaged_message(f"invalid entry: {_short(exc)}")) from exc
         if active is not None and all(s.id != active for s in sessions):
             active = None
         return StoreState(active, tuple(sorted(sessions, key=lambda s: (s.signed_in_at, s.id))))
 
     def _damaged_message(self, detail: str) -> str:
+        detail = detail[:200]
         return (
             f"Sessions file {self.path} is damaged ({detail}). aws-login-tray left it unchanged; "
             f"repair it, or move it away (for example to {self.path.name}.corrupt) to start with no sessions."
@@ -320,14 +350,18 @@ class SessionStore:
         """
         path = self.paths.credentials_file(session_id)
         try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
+            raw = json.loads(read_regular_file(path, limit=65536).decode("utf-8"))
         except FileNotFoundError:
             return None
-        except (OSError, ValueError) as exc:
+        except OSError as exc:
+            raise CacheFileError(
+                f"Credentials file {path} cannot be read ({exc.strerror}); refresh the session."
+            ) from exc
+        except (ValueError, RecursionError) as exc:
             raise CacheFileError(f"Credentials file {path} is unreadable; refresh the session.") from exc
         try:
             return credentials_from_json(raw)
-        except (KeyError, TypeError, ValueError) as exc:
+        except _DAMAGE as exc:
             raise CacheFileError(f"Credentials file {path} is damaged; refresh the session.") from exc
 
     def delete_credentials(self, session_id: str) -> None:

@@ -23,6 +23,7 @@ from core.domain.model import (
 )
 from core.domain.ports import Clock, SystemClock
 from core.storage.settings import Settings
+from gui.preview_roles import InMemoryRoles
 
 SAMPLE_ARNS = (
     ("arn:aws:sts::111122223333:assumed-role/Admin/alice", "eu-west-1", "work-admin"),
@@ -107,6 +108,7 @@ class InMemorySessionService:
         """``start`` and ``stop``, in the order they were awaited."""
         self.sign_in_delay = 0.0
         self._next_sample = 0
+        self.roles = InMemoryRoles(self.sessions, self._events, lambda: self._active, self._make_active_quietly)
 
     # -- seeding ---------------------------------------------------------------
     def seed(self, sessions: list[Session], active_id: str | None = None) -> None:
@@ -120,10 +122,17 @@ class InMemorySessionService:
             self._sessions[session.id] = session
         self._events.publish(SessionEvent(kind, session, **extra))  # type: ignore[arg-type]
 
+    def _make_active_quietly(self, session_id: str) -> None:
+        self._active = session_id
+
     # -- SessionService --------------------------------------------------------
     @property
     def events(self) -> EventBus:
         return self._events
+
+    @property
+    def role_profiles(self) -> InMemoryRoles:
+        return self.roles
 
     def sessions(self) -> list[Session]:
         return sorted(self._sessions.values(), key=lambda s: s.signed_in_at)
@@ -200,6 +209,7 @@ class InMemorySessionService:
     async def set_active(self, session_id: str) -> None:
         session = self._get(session_id)
         self._active = session_id
+        self.roles.clear_active()
         self.publish(EventKind.ACTIVE_CHANGED, session)
 
     async def rename_profile(self, session_id: str, profile_name: str) -> Session:

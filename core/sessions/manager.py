@@ -52,6 +52,7 @@ from core.sessions.engine import RefreshEngine, SleepFn
 from core.sessions.policy import MAX_IDLE_SLEEP
 from core.sessions.ports import SigninPort
 from core.sessions.profiles import ProfileWriter
+from core.sessions.roles import RoleProfiles
 from core.storage.locks import held_session_lock
 from core.storage.paths import AppPaths
 from core.storage.secrets import KeyringSecretStore, LoginCacheSecretStore, PlaintextFileSecretStore, SecretStore
@@ -109,6 +110,7 @@ class SessionManager:
         self.store = SessionStore(paths)
         self.table = SessionTable(self.store, self._events)
         self.profiles = ProfileWriter(paths, config_writer)
+        self.role_profiles = RoleProfiles(self)
         self._secret_store_override = secret_store
         self._login_cache_store = LoginCacheSecretStore(paths.login_cache_dir)
         self._settings = settings if settings is not None else load_settings(paths.settings_file)
@@ -451,7 +453,7 @@ class SessionManager:
         """Write the session's profile (and the active one); returns (still active, warning)."""
         upserts = [self.profiles.spec(session)]
         if active:
-            upserts.append(self.profiles.spec(session, self._settings.active_profile_name))
+            upserts.append(self.role_profiles.active_spec(session))
         try:
             await self.profiles.apply(upserts, removals, adopt)
         except ProfileConflict as exc:
@@ -494,7 +496,7 @@ class SessionManager:
             ]
             successor = live[-1] if live else None
         upserts = [self.profiles.spec(successor, self._settings.active_profile_name)] if successor else []
-        removals = [session.profile_name]
+        removals = [session.profile_name, *self.role_profiles.owned_names(session_id)]
         if was_active and successor is None:
             removals.append(self._settings.active_profile_name)
         await self.profiles.apply(upserts, removals)
@@ -514,9 +516,9 @@ class SessionManager:
     async def set_active(self, session_id: str) -> None:
         session = self._get(session_id)
         await self.profiles.apply([self.profiles.spec(session, self._settings.active_profile_name)])
-        before = self.table.active_session_id
-        self.table.mutate(lambda st: replace(st, active_session_id=session_id))
-        if before != session_id:
+        before = (self.table.state.active_session_id, self.table.state.active_role)
+        self.table.mutate(lambda st: replace(st, active_session_id=session_id, active_role=None))
+        if before != (session_id, None):
             self._publish(EventKind.ACTIVE_CHANGED, session)
 
     async def rename_profile(self, session_id: str, profile_name: str) -> Session:
@@ -528,7 +530,9 @@ class SessionManager:
             raise ProfileConflict(f"Profile {profile_name!r} belongs to another session.", profile_name)
         await asyncio.to_thread(self.profiles.writer.check_available, profile_name)
         renamed = session.evolve(profile_name=profile_name)
-        await self.profiles.apply([self.profiles.spec(renamed)], [session.profile_name])
+        await self.profiles.apply(
+            [self.profiles.spec(renamed), *self.role_profiles.follow_rename(renamed)], [session.profile_name]
+        )
         updated = self.table.update_session(session_id, lambda s: s.evolve(profile_name=profile_name)) or renamed
         self._publish(EventKind.UPDATED, updated)
         return updated
@@ -544,7 +548,7 @@ class SessionManager:
         moved = change(session)
         upserts = [self.profiles.spec(moved)]
         if self.table.active_session_id == session_id:
-            upserts.append(self.profiles.spec(moved, self._settings.active_profile_name))
+            upserts.append(self.role_profiles.active_spec(moved))
         await self.profiles.apply(upserts)
         updated = self.table.update_session(session_id, change) or moved
         self._publish(EventKind.UPDATED, updated)
@@ -561,7 +565,7 @@ class SessionManager:
             active = self.table.get(self.table.active_session_id or "")
             if active is not None:
                 await self.profiles.apply(
-                    [self.profiles.spec(active, settings.active_profile_name)], [old.active_profile_name]
+                    [self.role_profiles.active_spec(active, settings.active_profile_name)], [old.active_profile_name]
                 )
         self.engine.wake()
 

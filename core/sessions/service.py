@@ -12,8 +12,52 @@ from datetime import datetime
 from typing import Protocol
 
 from core.domain.events import EventBus
-from core.domain.model import CredentialMode, Session
+from core.domain.model import CredentialMode, Credentials, Session
+from core.domain.roles import MAX_CHAINED_DURATION, RoleProfile
 from core.storage.settings import Settings
+
+
+class RoleService(Protocol):
+    """Role profiles under each session (the console's "Switch role", as SDK profiles)."""
+
+    def list_roles(self) -> list[RoleProfile]:
+        """Every role profile that chains from a session's profile: ours and the user's own."""
+        ...
+
+    def active(self) -> str | None:
+        """The role profile the active profile assumes (None: the active session's own credentials)."""
+        ...
+
+    async def add(
+        self,
+        session_id: str,
+        role_arn: str,
+        *,
+        profile_name: str | None = None,
+        region: str | None = None,
+        session_name: str | None = None,
+        duration_seconds: int = MAX_CHAINED_DURATION,
+        external_id: str | None = None,
+    ) -> RoleProfile:
+        """Assume the role once to prove it works, then write its profile.
+
+        Raises:
+            RoleRefused: AWS refused, in words that say what to check; nothing written.
+            RoleError, SignInRequired, ProfileConflict, TransientServiceError.
+        """
+        ...
+
+    async def remove(self, name: str) -> None:
+        """Delete one of our role profiles (never the user's own)."""
+        ...
+
+    async def make_active(self, name: str) -> None:
+        """Point the active profile at this role, assumed with its session's credentials."""
+        ...
+
+    async def credentials(self, name: str) -> tuple[RoleProfile, Credentials]:
+        """The role's credentials, assumed now (in memory only)."""
+        ...
 
 
 class SessionService(Protocol):
@@ -26,6 +70,11 @@ class SessionService(Protocol):
 
     def sessions(self) -> list[Session]:
         """Snapshots of every session, oldest sign-in first."""
+        ...
+
+    @property
+    def role_profiles(self) -> RoleService:
+        """The role profiles under the sessions."""
         ...
 
     def active_session_id(self) -> str | None:

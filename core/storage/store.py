@@ -5,7 +5,10 @@ Two kinds of file, both private and written atomically (:mod:`core.storage.atomi
 * ``sessions.json``: a versioned document with every session's metadata and
   the active session, never a secret::
 
-      {"version": 1, "active_session_id": "…" | null, "sessions": [{…}, …]}
+      {"version": 1, "active_session_id": "…" | null, "active_role": "…"?, "sessions": [{…}, …]}
+
+  ``active_role`` (optional) names the role profile the active profile
+  assumes with the active session's credentials.
 
   A damaged file is reported (:class:`~core.domain.errors.ConfigFileError` naming
   it) and never overwritten: every change is a read-modify-write under an
@@ -185,6 +188,8 @@ class StoreState:
 
     active_session_id: str | None = None
     sessions: tuple[Session, ...] = ()
+    active_role: str | None = None
+    """The role profile the active profile assumes (None: the active session's own credentials)."""
 
     def get(self, session_id: str) -> Session | None:
         """The session with this id, if stored."""
@@ -199,7 +204,8 @@ class StoreState:
     def without(self, session_id: str) -> StoreState:
         """Drop a session; clears the active id if it pointed at it."""
         active = None if self.active_session_id == session_id else self.active_session_id
-        return StoreState(active, tuple(s for s in self.sessions if s.id != session_id))
+        role = self.active_role if active is not None else None
+        return StoreState(active, tuple(s for s in self.sessions if s.id != session_id), role)
 
 
 def credentials_to_json(credentials: Credentials) -> dict[str, Any]:
@@ -298,11 +304,15 @@ class SessionStore:
             active = document.get("active_session_id")
             if active is not None and not isinstance(active, str):
                 raise TypeError("active_session_id is not a string")
+            role = document.get("active_role")
+            if role is not None and not isinstance(role, str):
+                raise TypeError("active_role is not a string")
         except _DAMAGE as exc:
             raise ConfigFileError(self._damaged_message(f"invalid entry: {_short(exc)}")) from exc
         if active is not None and all(s.id != active for s in sessions):
             active = None
-        return StoreState(active, tuple(sorted(sessions, key=lambda s: (s.signed_in_at, s.id))))
+        ordered = tuple(sorted(sessions, key=lambda s: (s.signed_in_at, s.id)))
+        return StoreState(active, ordered, role if active is not None else None)
 
     def _damaged_message(self, detail: str) -> str:
         detail = detail[:200]
@@ -318,6 +328,7 @@ class SessionStore:
             {
                 "version": STORE_VERSION,
                 "active_session_id": state.active_session_id,
+                **({"active_role": state.active_role} if state.active_role else {}),
                 "sessions": [session_to_json(s) for s in state.sessions],
             },
         )
@@ -468,7 +479,7 @@ def diff_events(old: StoreState, new: StoreState) -> list[SessionEvent]:
         elif previous != session:
             events.append(SessionEvent(_kind_for_state_change(previous, session), session, session.state_reason))
     events.extend(SessionEvent(EventKind.REMOVED, s) for sid, s in old_by_id.items() if sid not in new_by_id)
-    if old.active_session_id != new.active_session_id:
+    if (old.active_session_id, old.active_role) != (new.active_session_id, new.active_role):
         events.append(SessionEvent(EventKind.ACTIVE_CHANGED, new.get(new.active_session_id or "")))
     return events
 

@@ -33,6 +33,7 @@ from core.domain.events import EventBus, EventKind, SessionEvent
 from core.domain.model import CredentialMode, Identity, Session, SessionState, session_id_for
 from core.storage.paths import AppPaths
 from core.storage.settings import Settings, load_settings, save_settings
+from gui.preview_roles import InMemoryRoles
 from tests.credproc.test_fastpath import write_credentials
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -69,6 +70,10 @@ class FakeService:
     @property
     def events(self) -> EventBus:
         return self.bus
+
+    @property
+    def role_profiles(self) -> InMemoryRoles:
+        return InMemoryRoles(self.sessions, self.bus, lambda: self.active, lambda sid: setattr(self, "active", sid))
 
     def sessions(self) -> list[Session]:
         return list(self.items)

@@ -173,3 +173,27 @@ def test_mutations_apply_to_what_is_on_disk_now(store: SessionStore) -> None:
     a.mutate(lambda s: s.with_session(first))
     b.mutate(lambda s: s.with_session(second))  # b's view was stale: must not drop `first`
     assert {s.id for s in store.load().sessions} == {first.id, second.id}
+
+
+def test_the_active_role_is_kept_with_its_session_and_goes_with_it(store: SessionStore) -> None:
+    session = make_session()
+    store.save(StoreState(session.id, (session,), "deploy"))
+    assert json.loads(store.path.read_text())["active_role"] == "deploy"
+    loaded = store.load()
+    assert loaded.active_role == "deploy"
+    assert loaded.without(session.id) == StoreState(None, (), None)
+
+    store.save(StoreState(None, (session,), None))
+    assert "active_role" not in json.loads(store.path.read_text())  # files stay readable by older versions
+
+    events: list[SessionEvent] = []
+    bus = EventBus()
+    bus.subscribe(events.append)
+    table = SessionTable(store, bus)
+    table.sync()
+    table.mutate(lambda st: StoreState(session.id, st.sessions, None))
+    other = SessionTable(SessionStore(store.paths), EventBus())
+    other.mutate(lambda st: StoreState(session.id, st.sessions, "deploy"))
+    events.clear()
+    table.sync()
+    assert [e.kind for e in events] == [EventKind.ACTIVE_CHANGED]

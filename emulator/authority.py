@@ -235,6 +235,7 @@ class Authority:
             self.refresh_tokens: dict[str, RefreshToken] = {}
             self.jtis: set[str] = set()
             self.records = _Records()
+            self.sts.rules.reset()
 
     @property
     def token_url(self) -> str:

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from emulator import pages
 from emulator.authority import CROSS_DEVICE, Authority, AuthorizeError, TokenError
+from emulator.trust import check_role
 
 log = logging.getLogger("emulator")
 
@@ -268,6 +269,12 @@ class Handler(BaseHTTPRequestHandler):
                 result = {"faults": authority.tokens_report()["faults"]}
             elif (method, name) == ("GET", "clock"):
                 result = authority.clock_report()
+            elif (method, name) == ("GET", "roles"):
+                result = {"roles": authority.sts.rules.report()}
+            elif (method, name) == ("POST", "roles"):
+                role = check_role(payload.get("arn"), payload.get("policy"), payload.get("max_session_duration", 3600))
+                authority.sts.rules.put(role)
+                result = role.public()
             elif (method, name) == ("POST", "faults"):
                 result = {"faults": authority.add_fault(payload.get("kind"), payload.get("count", 1))}
             elif (method, name) == ("POST", "revoke"):

@@ -10,6 +10,10 @@ against the printed STS URL answers the login session's ARN:
 * root: moto has no root principal; a temporary key in the account plus an STS session record
   whose ARN is ``arn:aws:iam::<account>:root`` (the same record type moto keeps for assumed
   roles, so GetCallerIdentity finds it the same way).
+
+Requests reach moto through :class:`emulator.trust.AssumeRoleGate`, which refuses an
+``AssumeRole`` that AWS would refuse (unknown role, no trust, wrong external id, root caller,
+too long a duration) before moto, which would grant any role to anyone, sees it.
 """
 
 from __future__ import annotations
@@ -19,11 +23,13 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from moto.iam.models import iam_backends
-from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.iam.models import get_account_id_from, iam_backends
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from moto.sts.models import AssumedRole, sts_backends
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from emulator.config import ConsoleSession
+from emulator.trust import AssumeRoleGate, TrustRules
 
 _PARTITION = "aws"
 #: moto annotates these optional parameters as str; None is what its own responses pass.
@@ -56,7 +62,10 @@ class MotoSts:
 
     def __init__(self, host: str, region: str) -> None:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
-        self._server = ThreadedMotoServer(ip_address=host, port=0, verbose=False)
+        self.rules = TrustRules()
+        app = AssumeRoleGate(DomainDispatcherApplication(create_backend_app), self.rules, self.caller_arn)
+        self._server: BaseWSGIServer = make_server(host, 0, app, threaded=True, request_handler=MotoRequestHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="moto-sts", daemon=True)
         self._region = region
         self._lock = threading.Lock()
         self._url = ""
@@ -68,13 +77,23 @@ class MotoSts:
 
     def start(self) -> None:
         """Start moto's server thread."""
-        self._server.start()
-        host, port = self._server.get_host_and_port()
-        self._url = f"http://{host}:{port}"
+        self._thread.start()
+        host, port = self._server.server_address[:2]
+        self._url = f"http://{host.decode() if isinstance(host, bytes) else host}:{port}"
 
     def stop(self) -> None:
         """Stop moto's server thread."""
-        self._server.stop()
+        self._server.shutdown()
+        self._thread.join()
+
+    def caller_arn(self, access_key_id: str) -> str | None:
+        """The ARN moto's GetCallerIdentity answers for a key moto issued; None for unknown keys."""
+        account = get_account_id_from(access_key_id)
+        assumed = sts_backends[account][_PARTITION].get_assumed_role_from_access_key(access_key_id)
+        if assumed is not None:
+            return str(assumed.arn)
+        user = iam_backends[account][_PARTITION].get_user_from_access_key_id(access_key_id)
+        return None if user is None else str(user.arn)
 
     def mint(self, session: ConsoleSession, duration: int) -> StsCredentials:
         """Fresh temporary credentials whose GetCallerIdentity ARN is ``session.arn``."""

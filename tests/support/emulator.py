@@ -303,6 +303,11 @@ class EmulatorHandle:
         """Revoke a session's sign-ins; returns how many."""
         return int(self.control("POST", "/_emulator/revoke", {"session_arn": session_arn})["revoked"])
 
+    def put_role(self, arn: str, policy: dict[str, Any], max_session_duration: int = 3600) -> dict[str, Any]:
+        """Create or replace a role the emulator's STS lets callers assume when ``policy`` (a trust policy) allows."""
+        body = {"arn": arn, "policy": policy, "max_session_duration": max_session_duration}
+        return dict(self.control("POST", "/_emulator/roles", body))
+
     def tokens(self) -> dict[str, Any]:
         """``GET /_emulator/tokens``."""
         return dict(self.control("GET", "/_emulator/tokens"))

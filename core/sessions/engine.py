@@ -25,10 +25,11 @@ Refreshing one session:
 4. The new refresh token is stored **before** the new credentials are
    written or announced.
 
-Failures: a transient error (429, 5xx, network) keeps the old token and
-retries with jittered exponential backoff, for as long as it takes; a
-sign-in-required error stops the session (NEEDS_SIGN_IN); reaching the
-session limit ends it (ENDED).
+Failures: a transient error (429, 5xx, network, a refusal a wrong clock
+explains) keeps the old token and retries with jittered exponential backoff;
+a sign-in-required error stops the session (NEEDS_SIGN_IN); reaching the
+session limit ends it (ENDED). A new token its store refuses is never
+dropped (:mod:`core.sessions.tokensafe`).
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ from core.domain.model import Credentials, RefreshRecord, Session, SessionSecret
 from core.domain.ports import Clock
 from core.sessions import policy
 from core.sessions.ports import RefreshClient, RefreshResult
+from core.sessions.tokensafe import TokenKeeper, TokenNotStored
 from core.storage.atomic import ensure_private_dir
 from core.storage.locks import acquire_off_loop
 from core.storage.secrets import SecretStore
@@ -84,8 +86,7 @@ class _Runtime:
     not_before: datetime | None = None
     ttl: timedelta | None = None
     fired_leads: set[int] = field(default_factory=set)
-    unsaved_secrets: SessionSecrets | None = None
-    unsaved_credentials: Credentials | None = None
+    granted: timedelta | None = None  # the longest lifetime a token response granted: what proves a session's end
 
 
 class RefreshEngine:
@@ -105,6 +106,7 @@ class RefreshEngine:
         rng: random.Random | None = None,
         max_idle_sleep: float = policy.MAX_IDLE_SLEEP,
         lock_timeout: float = SESSION_LOCK_TIMEOUT,
+        keeper: TokenKeeper | None = None,
     ) -> None:
         self.table = table
         self.store = store
@@ -117,6 +119,7 @@ class RefreshEngine:
         self.rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
         self.max_idle_sleep = max_idle_sleep
         self.lock_timeout = lock_timeout
+        self.keeper = keeper or TokenKeeper(store.paths)
         self._runtime: dict[str, _Runtime] = {}
         self._inflight: dict[str, asyncio.Task[Session]] = {}
         self._wake = asyncio.Event()
@@ -134,12 +137,16 @@ class RefreshEngine:
         return self._runtime.setdefault(session_id, _Runtime())
 
     def forget(self, session_id: str) -> None:
-        """Drop what the engine remembers (the session was signed in again or out)."""
+        """Drop what the engine remembers (the session was signed in again or out), a kept-aside token too."""
         self._runtime.pop(session_id, None)
+        self.keeper.forget(session_id)
 
-    def note_credentials(self, session_id: str, expires_in: int) -> None:
-        """Record the lifetime the service granted (sign-in, import)."""
-        self._rt(session_id).ttl = timedelta(seconds=expires_in)
+    def note_credentials(self, session_id: str, expires_in: int, *, granted: bool = False) -> None:
+        """Record the credentials' lifetime: ``granted`` when AWS granted it in a token response (a sign-in)."""
+        rt = self._rt(session_id)
+        rt.ttl = timedelta(seconds=expires_in)
+        if granted:
+            rt.granted = rt.ttl
 
     def credential_ttl(self, session: Session) -> timedelta:
         """The lifetime the service grants this session's credentials, as best known."""
@@ -254,6 +261,10 @@ class RefreshEngine:
         self._stopping = True
         self._wake.set()
         await self.drain()
+        # Last chance for tokens a store refused; say where each one stays.
+        for session, detail in await asyncio.to_thread(self.keeper.flush_on_exit, self.secret_store_for):
+            log.error("%s: %s", session.profile_name, detail)
+            self._publish(EventKind.RETRYING, session, detail)
 
     async def wait_idle(self, session_id: str) -> None:
         """Wait for a refresh of ``session_id`` in flight, if any (its outcome is not raised)."""
@@ -277,7 +288,7 @@ class RefreshEngine:
             rt = self._rt(session.id)
             candidates.append(session.session_ends_at)
             candidates.extend(session.session_ends_at - timedelta(minutes=m) for m in leads if m not in rt.fired_leads)
-            due = self.due_at(session)
+            due = now if self.keeper.holds(session.id) else self.due_at(session)
             if due is not None:
                 gates = [t for t in (rt.next_attempt_at, rt.not_before) if t is not None]
                 candidates.append(max([due, *gates]))
@@ -301,7 +312,8 @@ class RefreshEngine:
                 self._end(session)
                 continue
             self._check_leads(session, now)
-            if self.is_due(session, now) and self._gate_open(session.id, now):
+            waiting = self.keeper.holds(session.id)  # a token kept aside: retry its save within seconds
+            if (waiting or self.is_due(session, now)) and self._gate_open(session.id, now):
                 due.append(session.id)
         if due:
             await asyncio.gather(*(self._background_refresh(sid) for sid in due))
@@ -414,13 +426,10 @@ class RefreshEngine:
         return max(found, key=lambda c: c.expires_at, default=None)
 
     async def _refresh_locked(self, session: Session, seen_expiry: datetime | None, force: bool) -> Session:
-        rt = self._rt(session.id)
         secret_store = self.secret_store_for(session)
         try:
-            if rt.unsaved_secrets is not None:
-                # The last refresh could not store its token: that token is the live one.
-                await asyncio.to_thread(secret_store.save, session, rt.unsaved_secrets, rt.unsaved_credentials)
-                rt.unsaved_secrets = rt.unsaved_credentials = None
+            # A token kept aside by an earlier refresh is the live one: into the store first.
+            await asyncio.to_thread(self.keeper.flush, session, secret_store)
             latest = await asyncio.to_thread(self._latest_on_disk, session, secret_store)
             now = self.clock.now()
             if latest is not None and not self.is_due(session, now, latest.expires_at):
@@ -428,6 +437,8 @@ class RefreshEngine:
                 if newer or not force:
                     return await self._adopt(session, latest)
             secrets = await asyncio.to_thread(secret_store.load, session)
+            # Spend the token only if its successor can be stored.
+            await asyncio.to_thread(self.keeper.check_ready, session, secret_store)
         except SecretStoreUnavailable as exc:
             self._retry(session, exc)
         except SignInRequired as exc:
@@ -448,14 +459,9 @@ class RefreshEngine:
             if adopted is not None:
                 return adopted
             self._needs_sign_in(session, exc, record=True)
-        except InvalidRequestError as exc:
-            self._needs_sign_in(
-                session,
-                SignInRequired(
-                    f"AWS Sign-In rejected the refresh: {exc.user_message} Sign in again.", "INVALID_REQUEST"
-                ),
-                record=True,
-            )
+        except InvalidRequestError:
+            # The request is built the same way every time; what changes is the clock in the DPoP proof.
+            self._retry(session, policy.clock_problem(), record=True)
         except TransientServiceError as exc:
             self._retry(session, exc, record=True)
         return await self._store_result(session, secret_store, result)
@@ -511,45 +517,40 @@ class RefreshEngine:
         rt = self._rt(session.id)
         now = self.clock.now()
         log.debug("%s: refreshed, credentials granted for %d s", session.profile_name, result.expires_in)
-        full_ttl = rt.ttl or self.credential_ttl(session)
         granted = timedelta(seconds=result.expires_in)
-        ends_at = session.session_ends_at
-        if granted < full_ttl:
-            # AWS grants no credentials beyond the session's end (and otherwise always
-            # the same whole number of seconds): a shorter lifetime than usual tells
-            # when the session really ends. The usual lifetime is never lowered by it.
-            # The end is taken in whole seconds, as the credentials file states the
-            # expiry: the session ends when the last credentials any SDK reads stop.
-            ends_at = min(ends_at, result.credentials.expires_at.replace(microsecond=0))
-        else:
-            rt.ttl = full_ttl = granted
+        ends_at = policy.learned_end(session.session_ends_at, granted, rt.granted, result.credentials.expires_at)
+        rt.ttl = rt.granted = max(granted, rt.granted or granted)
         rt.attempts, rt.next_attempt_at = 0, None
-        rt.not_before = now + full_ttl * policy.MIN_SPACING_FRACTION
-        problem: SecretStoreUnavailable | None = None
+        rt.not_before = now + rt.ttl * policy.MIN_SPACING_FRACTION
+        problem: TokenNotStored | None = None
         try:
             # The old refresh token is spent: the new one is stored before anything else.
-            await asyncio.to_thread(secret_store.save, session, result.secrets, result.credentials)
-        except SecretStoreUnavailable as exc:
-            rt.unsaved_secrets, rt.unsaved_credentials = result.secrets, result.credentials
+            await asyncio.to_thread(self.keeper.keep, session, secret_store, result.secrets, result.credentials)
+        except TokenNotStored as exc:
             problem = exc
-        await asyncio.to_thread(self.store.write_credentials, session.id, result.credentials)
+        if written := problem is None or problem.rescued:
+            # Only credentials whose refresh token is safe on disk are handed on.
+            await asyncio.to_thread(self.store.write_credentials, session.id, result.credentials)
 
         def apply(s: Session) -> Session:
             s = self._record(s, now, "ok")
             return s.evolve(
-                state=SessionState.RETRYING if problem else SessionState.FRESH,
-                state_reason=problem.user_message if problem else None,
-                credentials_expire_at=result.credentials.expires_at,
+                state=SessionState.FRESH if problem is None else SessionState.RETRYING,
+                state_reason=None if problem is None else problem.user_message,
+                credentials_expire_at=result.credentials.expires_at if written else s.credentials_expire_at,
                 last_refresh_at=now,
                 session_ends_at=min(s.session_ends_at, ends_at),
             )
 
         updated = self._update(session.id, apply) or apply(session)
-        if problem is not None:
-            self._publish(EventKind.RETRYING, updated, problem.user_message)
-        else:
+        if problem is None:
             self._publish(EventKind.REFRESHED, updated)
-        return updated
+            return updated
+        rt.not_before = None
+        rt.attempts += 1
+        rt.next_attempt_at = now + timedelta(seconds=policy.backoff_delay(rt.attempts, rt.ttl, self.rng))
+        self._publish(EventKind.RETRYING, updated, problem.user_message)
+        raise problem
 
     def _retry(
         self, session: Session, exc: TransientServiceError | SecretStoreUnavailable, *, record: bool = False

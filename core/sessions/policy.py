@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from core.domain.errors import TransientServiceError
 
@@ -53,8 +53,40 @@ def describe_duration(delta: timedelta) -> str:
     return f"{round(seconds)}-second"
 
 
+def learned_end(ends_at: datetime, granted: timedelta, usual: timedelta | None, expires_at: datetime) -> datetime:
+    """The session's end after a refresh that granted ``granted``.
+
+    AWS grants no credentials beyond the session's end and otherwise always
+    the same whole number of seconds, so a grant shorter than ``usual`` (the
+    longest one AWS granted before, in a token response this process saw)
+    proves the end: the moment those credentials stop, in whole seconds as the
+    credentials file states it. Without such a grant nothing is proven: a
+    lifetime guessed from timestamps (botocore may have refreshed in between)
+    never moves the end.
+    """
+    if usual is None or granted >= usual:
+        return ends_at
+    return min(ends_at, expires_at.replace(microsecond=0))
+
+
+def clock_problem() -> TransientServiceError:
+    """What a refresh refused as invalid most likely means, worded for the user (and retried)."""
+    return ClockProblem(
+        "AWS Sign-In refused the refresh as invalid. Each request carries this computer's time (DPoP), "
+        "so a clock that is off by more than a minute causes this: check it (for example `timedatectl`). "
+        "The session is kept.",
+        status=400,
+    )
+
+
+class ClockProblem(TransientServiceError):
+    """A refusal that a wrong clock explains: retried, never a reason to sign in again."""
+
+
 def outcome_for(exc: Exception) -> str:
     """The outcome recorded in a session's history for a failed refresh (CloudTrail's words where it has them)."""
+    if isinstance(exc, ClockProblem):
+        return "ValidationException"
     if isinstance(exc, TransientServiceError):
         if exc.status == 429:
             return "TooManyRequestsError"

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from core.domain.errors import CacheFileError, SecretStoreUnavailable, SignInRequired
 from core.domain.model import Credentials, Session, SessionSecrets
-from core.storage.atomic import atomic_write_json, ensure_private_dir, read_regular_file
+from core.storage.atomic import atomic_write_json, probe_writable, read_regular_file
 from core.storage.paths import is_session_id
 
 if TYPE_CHECKING:
@@ -231,10 +231,10 @@ class PlaintextFileSecretStore:
 
     def probe(self) -> None:
         try:
-            ensure_private_dir(self.directory)
+            probe_writable(self.directory)
         except OSError as exc:
             raise SecretStoreUnavailable(
-                f"Cannot create the secrets directory {self.directory}: {exc.strerror}."
+                f"Cannot write in the secrets directory {self.directory}: {exc.strerror}."
             ) from None
 
     def load(self, session: Session) -> SessionSecrets | None:
@@ -278,7 +278,12 @@ class LoginCacheSecretStore:
         self.cache_dir = cache_dir
 
     def probe(self) -> None:
-        return None
+        try:
+            probe_writable(self.cache_dir)
+        except OSError as exc:
+            raise SecretStoreUnavailable(
+                f"Cannot write in the AWS login cache {self.cache_dir}: {exc.strerror}."
+            ) from None
 
     def path_for(self, session: Session) -> Path:
         """The cache file ``aws login`` uses for this session's ARN."""

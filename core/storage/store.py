@@ -66,7 +66,8 @@ def format_time(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _format_precise(value: datetime) -> str:
+def format_precise(value: datetime) -> str:
+    """UTC ISO 8601 with a ``Z``, to the microsecond (round-trips through :func:`parse_time`)."""
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
@@ -93,17 +94,17 @@ def session_to_json(session: Session) -> dict[str, Any]:
         "region": session.region,
         "profile_name": session.profile_name,
         "credential_mode": session.credential_mode.value,
-        "signed_in_at": _format_precise(session.signed_in_at),
-        "session_ends_at": _format_precise(session.session_ends_at),
+        "signed_in_at": format_precise(session.signed_in_at),
+        "session_ends_at": format_precise(session.session_ends_at),
         "state": session.state.value,
         "state_reason": session.state_reason,
         "credentials_expire_at": (
-            None if session.credentials_expire_at is None else _format_precise(session.credentials_expire_at)
+            None if session.credentials_expire_at is None else format_precise(session.credentials_expire_at)
         ),
-        "last_refresh_at": None if session.last_refresh_at is None else _format_precise(session.last_refresh_at),
+        "last_refresh_at": None if session.last_refresh_at is None else format_precise(session.last_refresh_at),
         "sign_in_region": session.sign_in_region,
         "history": [
-            {"at": _format_precise(r.at), "event_name": r.event_name, "outcome": r.outcome}
+            {"at": format_precise(r.at), "event_name": r.event_name, "outcome": r.outcome}
             for r in session.history[-HISTORY_LIMIT:]
         ],
     }

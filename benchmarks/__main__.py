@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from benchmarks import config_switch, gui_startup, sdk_calls, startup
+from benchmarks import config_switch, live_tray, sdk_calls, startup
 from benchmarks.harness import Result
 
 
@@ -27,8 +27,8 @@ def main(argv: list[str] | None = None) -> int:
         ("per API call in a long-running boto3 loop", lambda: sdk_calls.run(calls=20, rounds=5 * scale)),
         ("profile switch in a 7,000-line config", lambda: config_switch.run(runs=10 * scale)),
         (
-            "tray app start-up and idle memory (private Xvfb + trayer)",
-            lambda: gui_startup.run(runs=3 if args.quick else 5),
+            "the tray app with five live sessions (private Xvfb + trayer, emulator on 127.0.0.1)",
+            lambda: live_tray.run(quick=args.quick),
         ),
     )
     results: list[Result] = []

@@ -16,6 +16,7 @@ of each, and the medians are compared.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import shutil
@@ -29,11 +30,15 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
-from benchmarks.harness import Result
+from benchmarks.live_sessions import home_environment
 from core.storage.settings import Settings, save_settings
 
-IDLE_SECONDS = 3.0
+IDLE_SECONDS = 30.0
+"""How long every program idles before its memory is read."""
+SETTLE_SECONDS = 10.0
+"""Idle CPU is counted from this long after the tray showed (start-up work is over) until the end of the idle time."""
 START_TIMEOUT = 30.0
 TRAY_HOST_SETTLE = 1.0
 
@@ -68,16 +73,6 @@ sys.exit(app.exec())
 
 
 @dataclass(frozen=True)
-class Sample:
-    """One run of one program."""
-
-    startup: float
-    """Seconds from spawn to the tray-shown marker."""
-    rss_mb: float
-    """Resident set size after ``IDLE_SECONDS`` idle, in MiB."""
-
-
-@dataclass(frozen=True)
 class Program:
     """How to start one program and recognise its tray-shown marker."""
 
@@ -86,6 +81,19 @@ class Program:
     marker_stream: str  # "stdout" or "stderr"
     is_ready: Callable[[str], bool]
     is_failure: Callable[[str], bool]
+
+
+@dataclass
+class Running:
+    """A started program whose tray icon showed."""
+
+    process: subprocess.Popen[bytes]
+    stream: IO[bytes]
+    startup: float
+    """Seconds from spawn to the tray-shown marker."""
+    ready_at: float
+    """``time.perf_counter()`` when the marker arrived."""
+    lines: list[str]
 
 
 def _ours_ready(line: str) -> bool:
@@ -163,8 +171,21 @@ def _rss_mb(pid: int) -> float:
     raise RuntimeError(f"no VmRSS for process {pid}")
 
 
-def measure(program: Program, *, idle: float = IDLE_SECONDS) -> Sample:
-    """Start ``program``, time it to its tray marker, sample its RSS after ``idle`` s, stop it."""
+def cpu_seconds(pid: int) -> float:
+    """CPU time used so far by every thread of ``pid``, in seconds (nanosecond resolution).
+
+    ``/proc/PID/task/*/schedstat`` counts in nanoseconds, where ``/proc/PID/stat``
+    counts in 10 ms clock ticks, too coarse for an idle process.
+    """
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            total += int((task / "schedstat").read_text(encoding="ascii").split()[0])
+    return total / 1e9
+
+
+def launch(program: Program) -> Running:
+    """Start ``program`` and wait for its tray marker."""
     start = time.perf_counter()
     process = subprocess.Popen(
         program.argv,
@@ -176,11 +197,10 @@ def measure(program: Program, *, idle: float = IDLE_SECONDS) -> Sample:
     stream = process.stdout if program.marker_stream == "stdout" else process.stderr
     assert stream is not None
     seen: list[str] = []
+    buffer = b""
+    deadline = start + START_TIMEOUT
     try:
-        startup = None
-        buffer = b""
-        deadline = start + START_TIMEOUT
-        while startup is None:
+        while True:
             remaining = deadline - time.perf_counter()
             ready, _, _ = select.select([stream], [], [], max(remaining, 0))
             if not ready:
@@ -196,93 +216,148 @@ def measure(program: Program, *, idle: float = IDLE_SECONDS) -> Sample:
                 if program.is_failure(line):
                     raise RuntimeError(f"{program.argv[0]}: {line}")
                 if program.is_ready(line):
-                    startup = time.perf_counter() - start
-                    break
-        # Keep draining the pipe while idle so a chatty program never blocks on it.
-        idle_until = time.perf_counter() + idle
-        while (remaining := idle_until - time.perf_counter()) > 0:
-            ready, _, _ = select.select([stream], [], [], remaining)
-            if ready and not os.read(stream.fileno(), 65536):
-                raise RuntimeError(f"{program.argv[0]} exited while idle: {seen[-5:]}")
-        rss = _rss_mb(process.pid)
-    finally:
-        _stop(process)
-        stream.close()
-    return Sample(startup, rss)
+                    now = time.perf_counter()
+                    return Running(process, stream, now - start, now, seen)
+    except BaseException:
+        stop(Running(process, stream, 0.0, 0.0, seen))
+        raise
 
 
-def _private_env(display: str, root: Path) -> dict[str, str]:
-    """The environment both programs run in: the private display, temporary homes, no session bus."""
+def idle_until(running: Sequence[Running], moment: float) -> None:
+    """Wait until ``moment`` (a ``perf_counter`` value), draining every pipe so no program blocks on it."""
+    while (remaining := moment - time.perf_counter()) > 0:
+        ready, _, _ = select.select([r.stream for r in running], [], [], remaining)
+        for item in running:
+            if item.stream in ready and not os.read(item.stream.fileno(), 65536):
+                raise RuntimeError(f"a program exited while idle: {item.lines[-5:]}")
+
+
+def stop(running: Running) -> None:
+    """Stop one program by its PID and close its pipe."""
+    _stop(running.process)
+    running.stream.close()
+
+
+def desktop_env(base: Mapping[str, str], display: str, root: Path) -> dict[str, str]:
+    """``base`` on the private display, with private runtime and cache directories and no session bus."""
     env = {
         key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DBUS_", "WAYLAND_", "XDG_", "QT_", "AWS_"))
+        for key, value in base.items()
+        if not key.startswith(("DBUS_", "WAYLAND_", "XDG_", "QT_"))
         and key not in ("DISPLAY", "PYTHONDONTWRITEBYTECODE")
     }
-    home = root / "home"
     runtime = root / "runtime"
-    for directory in (home, runtime):
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
+    home = Path(env["HOME"])
     env.update(
         DISPLAY=display,
         QT_QPA_PLATFORM="xcb",
-        HOME=str(home),
         XDG_RUNTIME_DIR=str(runtime),
         XDG_CONFIG_HOME=str(home / ".config"),
         XDG_DATA_HOME=str(home / ".local" / "share"),
         XDG_CACHE_HOME=str(home / ".cache"),
-        AWS_CONFIG_FILE=str(home / ".aws" / "config"),
-        AWS_SHARED_CREDENTIALS_FILE=str(home / ".aws" / "credentials"),
-        AWS_LOGIN_CACHE_DIRECTORY=str(home / ".aws" / "login" / "cache"),
-        AWS_LOGIN_TRAY_HOME=str(root / "app"),
         # Cached bytecode, as after an install, kept out of the source tree.
-        PYTHONPYCACHEPREFIX=str(root / "pycache"),
-        # Never reach a real keyring (none is used with no sessions; this makes sure).
-        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
+        PYTHONPYCACHEPREFIX=str(root.parent / "pycache"),
     )
     return env
 
 
-def _tray_command() -> list[str]:
+def empty_home(root: Path) -> dict[str, str]:
+    """The environment of a home with no session (secrets would go to 0600 files, never a keyring)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    env.update(home_environment(root))
+    save_settings(Path(env["AWS_LOGIN_TRAY_HOME"]) / "settings.json", Settings(use_plaintext_secrets=True))
+    return env
+
+
+def tray_command() -> list[str]:
+    """How a user starts the tray: the installed ``aws-login-tray`` script."""
     script = Path(sys.executable).with_name("aws-login-tray")
     if script.exists():
         return [str(script)]
     return [sys.executable, "-m", "aws_login_tray"]
 
 
-def run(runs: int, idle: float = IDLE_SECONDS) -> list[Result]:
-    with tempfile.TemporaryDirectory(prefix="bench-gui-") as tmp, private_display() as display:
-        root = Path(tmp)
-        env = _private_env(display, root)
-        save_settings(root / "app" / "settings.json", Settings(use_plaintext_secrets=True))
-        programs = {
-            "bare": Program(
-                [sys.executable, "-c", BARE_TRAY_APP],
-                env,
-                "stdout",
-                lambda line: line == "tray shown",
-                lambda line: line == "tray not visible",
-            ),
-            "ours": Program(_tray_command(), env, "stderr", _ours_ready, _ours_failed),
-        }
-        for program in programs.values():  # warm-up: page cache, font cache, compiled bytecode
-            measure(program, idle=0)
-        samples: dict[str, list[Sample]] = {name: [] for name in programs}
-        for _ in range(runs):
-            for name, program in programs.items():
-                samples[name].append(measure(program, idle=idle))
-    start = {name: statistics.median(s.startup for s in values) * 1000 for name, values in samples.items()}
-    rss = {name: statistics.median(s.rss_mb for s in values) for name, values in samples.items()}
-    return [
-        Result("bare PySide6 tray app: start until tray shown (median)", start["bare"], "ms"),
-        Result("aws-login-tray: start until tray shown (median)", start["ours"], "ms"),
-        Result("start-up, aws-login-tray / bare", start["ours"] / start["bare"], "x"),
-        Result(f"bare PySide6 tray app: RSS after {idle:.0f} s idle (median)", rss["bare"], "MiB"),
-        Result(f"aws-login-tray: RSS after {idle:.0f} s idle (median)", rss["ours"], "MiB"),
-        Result("idle RSS, aws-login-tray / bare", rss["ours"] / rss["bare"], "x"),
-    ]
+def tray_program(env: Mapping[str, str]) -> Program:
+    """The tray app in ``env``; its ``ready:`` log line is the marker."""
+    return Program(tray_command(), env, "stderr", _ours_ready, _ours_failed)
+
+
+@dataclass(frozen=True)
+class IdleFigures:
+    """What one idle run of the three programs gave."""
+
+    rss_mb: dict[str, float]
+    cpu_per_second: dict[str, float]
+
+
+def _idle_run(programs: Mapping[str, Program], idle: float, settle: float) -> IdleFigures:
+    """Start every program, let each idle ``idle`` seconds, and sample CPU (after ``settle`` s) and RSS."""
+    running: dict[str, Running] = {}
+    try:
+        for name, program in programs.items():
+            running[name] = launch(program)
+        cpu_start: dict[str, float] = {}
+        for name, item in sorted(running.items(), key=lambda pair: pair[1].ready_at):
+            idle_until(list(running.values()), item.ready_at + settle)
+            cpu_start[name] = cpu_seconds(item.process.pid)
+        rss: dict[str, float] = {}
+        cpu: dict[str, float] = {}
+        for name, item in sorted(running.items(), key=lambda pair: pair[1].ready_at):
+            idle_until(list(running.values()), item.ready_at + idle)
+            rss[name] = _rss_mb(item.process.pid)
+            cpu[name] = (cpu_seconds(item.process.pid) - cpu_start[name]) / (idle - settle)
+        return IdleFigures(rss, cpu)
+    finally:
+        for item in running.values():
+            stop(item)
+
+
+@dataclass(frozen=True)
+class TrayFigures:
+    """Medians over the runs, in ms, MiB and CPU seconds per second."""
+
+    startup_ms: dict[str, float]
+    rss_mb: dict[str, float]
+    cpu_per_second: dict[str, float]
+
+
+def measure_trays(display: str, root: Path, live: Mapping[str, str], *, start_runs: int, idle_runs: int,
+                  idle: float = IDLE_SECONDS, settle: float = SETTLE_SECONDS) -> TrayFigures:  # fmt: skip
+    """The bare app, ours with no session and ours with the sessions of ``live``, on ``display``."""
+    programs = {
+        "bare": Program(
+            [sys.executable, "-c", BARE_TRAY_APP],
+            desktop_env(empty_home(root / "bare"), display, root / "bare"),
+            "stdout",
+            lambda line: line == "tray shown",
+            lambda line: line == "tray not visible",
+        ),
+        "empty": tray_program(desktop_env(empty_home(root / "empty"), display, root / "empty")),
+        "live": tray_program(desktop_env(live, display, root / "live")),
+    }
+    for program in programs.values():  # warm-up: page cache, font cache, compiled bytecode
+        stop(launch(program))
+    startups: dict[str, list[float]] = {name: [] for name in programs}
+    for _ in range(start_runs):  # interleaved, so machine noise spreads evenly
+        for name, program in programs.items():
+            item = launch(program)
+            startups[name].append(item.startup * 1000)
+            stop(item)
+    idles = [_idle_run(programs, idle, settle) for _ in range(idle_runs)]
+    return TrayFigures(
+        {name: statistics.median(values) for name, values in startups.items()},
+        {name: statistics.median(run.rss_mb[name] for run in idles) for name in programs},
+        {name: statistics.median(run.cpu_per_second[name] for run in idles) for name in programs},
+    )
 
 
 if __name__ == "__main__":
-    for result in run(runs=int(sys.argv[1]) if len(sys.argv) > 1 else 5):
-        print(result.line())
+    from benchmarks.live_sessions import live_home
+
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-gui-") as tmp,
+        private_display() as shown,
+        live_home(Path(tmp) / "live") as live_env,
+    ):
+        print(measure_trays(shown, Path(tmp), live_env, start_runs=int(sys.argv[1]), idle_runs=1))

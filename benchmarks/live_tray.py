@@ -1,0 +1,156 @@
+"""The tray app with five live sessions: start-up, memory, CPU, event-loop stalls, concurrency, ``list``.
+
+Every figure is taken in a temporary home with five sessions signed in
+against the emulator on 127.0.0.1 (:mod:`benchmarks.live_sessions`), on a
+private X display with a tray host (:mod:`benchmarks.gui_startup`), and
+compared with a baseline measured in the same run:
+
+* start until the icon shows, and resident memory after 30 s idle: against a
+  bare PySide6 tray app (icon + menu);
+* CPU over 10 minutes with the credentials renewed as usual (every 6 minutes
+  for AWS's 15-minute credentials, i.e. 5 x 600 / 360 = 8.3 refreshes). Ten
+  minutes are not waited for; the figure is built from two measurements:
+
+  - idle CPU per second, between refreshes (10 s to 30 s after the icon shows),
+  - CPU per refresh: the tray runs against an emulator granting 60-second
+    credentials, so the engine renews every session every 24 s on its own
+    (same code path, same work); after its first round (which loads the SDK
+    once per process) CPU is counted over two more rounds, the idle share is
+    subtracted and the rest divided by the token requests the emulator saw;
+
+  CPU(10 min) = idle CPU per second x 600 + CPU per refresh x 8.3. With no
+  session it is idle CPU per second x 600;
+* the longest Qt event-loop stall during a refresh round of all five, and
+  the wall time of five concurrent refreshes against one
+  (:mod:`benchmarks.refresh_round`, inside the tray app);
+* ``aws-login-tray list`` against ``python -I -S -c pass``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.gui_startup import cpu_seconds, desktop_env, launch, measure_trays, private_display, stop, tray_program
+from benchmarks.harness import Result, time_commands
+from benchmarks.live_sessions import emulator_tokens, live_home
+
+USUAL_TTL = 900
+"""AWS's credential lifetime, seconds."""
+USUAL_PERIOD = USUAL_TTL * 0.4
+"""The engine renews 900-s credentials when 540 s remain: every 360 s."""
+FAST_TTL = 60
+"""The compressed lifetime of the CPU-per-refresh run: a round every 24 s."""
+TEN_MINUTES = 600.0
+SESSIONS = 5
+
+
+def _requests(env: dict[str, str]) -> int:
+    count = emulator_tokens(env)["requests"]
+    assert isinstance(count, int)
+    return count
+
+
+def cpu_per_refresh(display: str, root: Path, idle_cpu_per_second: float, *, rounds: int) -> tuple[float, int]:
+    """CPU seconds the tray spends per background refresh, and how many refreshes were counted."""
+    with live_home(root, count=SESSIONS, credential_ttl=FAST_TTL) as env:
+        signed_in = _requests(env)
+        item = launch(tray_program(desktop_env(env, display, root)))
+        try:
+            deadline = time.monotonic() + 3 * FAST_TTL
+            while _requests(env) < signed_in + SESSIONS:  # the first round: loads the SDK once
+                if time.monotonic() > deadline or item.process.poll() is not None:
+                    raise RuntimeError("the tray did not renew its sessions")
+                time.sleep(0.5)
+            time.sleep(3.0)  # its writes and events are done
+            before_cpu, before_requests = cpu_seconds(item.process.pid), _requests(env)
+            window = rounds * FAST_TTL * 0.4
+            time.sleep(window)
+            spent = cpu_seconds(item.process.pid) - before_cpu
+            refreshes = _requests(env) - before_requests
+        finally:
+            stop(item)
+    if refreshes < SESSIONS:
+        raise RuntimeError(f"only {refreshes} refreshes in {window:.0f} s")
+    return max(spent - idle_cpu_per_second * window, 0.0) / refreshes, refreshes
+
+
+def refresh_rounds(display: str, root: Path, *, rounds: int) -> dict[str, float]:
+    """Stall and concurrency figures from inside the tray app (see :mod:`benchmarks.refresh_round`)."""
+    with live_home(root, count=SESSIONS) as env:
+        done = subprocess.run(
+            [sys.executable, "-m", "benchmarks.refresh_round", str(rounds)],
+            env=desktop_env(env, display, root),
+            capture_output=True,
+            check=False,
+            timeout=300,
+        )
+    if done.returncode != 0:
+        raise RuntimeError(f"refresh rounds failed: {done.stderr.decode(errors='replace')[-2000:]}")
+    figures: dict[str, float] = json.loads(done.stdout.decode().strip().splitlines()[-1])
+    return figures
+
+
+def list_command(root: Path, *, runs: int) -> tuple[float, float]:
+    """Median wall times of ``python -I -S -c pass`` and ``aws-login-tray list`` with five sessions."""
+    from benchmarks.gui_startup import tray_command
+
+    with live_home(root, count=SESSIONS) as env:
+        medians = time_commands(
+            {"floor": [sys.executable, "-I", "-S", "-c", "pass"], "list": [*tray_command(), "list"]},
+            runs=runs,
+            env=env,
+        )
+    return medians["floor"], medians["list"]
+
+
+def _goal(name: str, value: float, goal: float, unit: str = "x") -> Result:
+    return Result(name, value, unit, f"<= {goal:g}{'' if unit == 'x' else ' '}{unit}", value <= goal)
+
+
+def run(*, quick: bool = False) -> list[Result]:
+    start_runs, idle_runs, cpu_rounds, stall_rounds, list_runs = (5, 1, 1, 3, 10) if quick else (9, 3, 2, 7, 20)
+    with tempfile.TemporaryDirectory(prefix="bench-live-") as tmp, private_display() as display:
+        root = Path(tmp)
+        with live_home(root / "live", count=SESSIONS) as live:
+            trays = measure_trays(display, root, live, start_runs=start_runs, idle_runs=idle_runs)
+        per_refresh, counted = cpu_per_refresh(display, root / "fast", trays.cpu_per_second["live"], rounds=cpu_rounds)
+        rounds = refresh_rounds(display, root / "rounds", rounds=stall_rounds)
+        floor, listing = list_command(root / "list", runs=list_runs)
+    start, rss, cpu = trays.startup_ms, trays.rss_mb, trays.cpu_per_second
+    refreshes_per_ten_minutes = SESSIONS * TEN_MINUTES / USUAL_PERIOD
+    cpu_live = cpu["live"] * TEN_MINUTES + per_refresh * refreshes_per_ten_minutes
+    cpu_empty = cpu["empty"] * TEN_MINUTES
+    return [
+        Result("bare PySide6 tray app: start until tray shown", start["bare"], "ms"),
+        Result("aws-login-tray, no session: start until tray shown", start["empty"], "ms"),
+        Result("aws-login-tray, 5 sessions: start until tray shown", start["live"], "ms"),
+        _goal("start-up, 5 sessions / bare", start["live"] / start["bare"], 1.5),
+        Result("start-up, no session / bare", start["empty"] / start["bare"], "x"),
+        Result("bare PySide6 tray app: RSS after 30 s idle", rss["bare"], "MiB"),
+        Result("aws-login-tray, no session: RSS after 30 s idle", rss["empty"], "MiB"),
+        Result("aws-login-tray, 5 sessions: RSS after 30 s idle", rss["live"], "MiB"),
+        _goal("idle RSS, 5 sessions / bare", rss["live"] / rss["bare"], 1.25),
+        Result("idle CPU per minute, 5 sessions (no refresh due)", cpu["live"] * 60 * 1000, "ms"),
+        Result(f"CPU per background refresh ({counted} counted)", per_refresh * 1000, "ms"),
+        _goal("CPU over 10 min, 5 sessions renewed as usual", cpu_live, 1.0, "s"),
+        _goal("CPU over 10 min, no session", cpu_empty, 0.1, "s"),
+        Result("event-loop stall while idle (timer noise)", rounds["idle_stall_ms"], "ms"),
+        Result("event-loop stall, first refresh round (loads the SDK)", rounds["first_round_stall_ms"], "ms"),
+        _goal("longest event-loop stall in a refresh round of 5", rounds["round_stall_ms"], 20, "ms"),
+        Result("one refresh, wall time", rounds["one_refresh_s"] * 1000, "ms"),
+        Result("5 concurrent refreshes, wall time", rounds["five_refreshes_s"] * 1000, "ms"),
+        _goal("5 concurrent refreshes / one", rounds["five_refreshes_s"] / rounds["one_refresh_s"], 1.5),
+        Result("python -I -S -c pass", floor * 1000, "ms"),
+        Result("aws-login-tray list, 5 sessions", listing * 1000, "ms"),
+        _goal("list / python -I -S -c pass", listing / floor, 10),
+    ]
+
+
+if __name__ == "__main__":
+    for result in run(quick="--quick" in sys.argv):
+        print(result.line(), flush=True)

@@ -44,8 +44,6 @@ from datetime import datetime, timedelta
 from hmac import compare_digest
 from typing import NoReturn
 
-import filelock
-
 from core.domain.errors import (
     CacheFileError,
     ConfigFileError,
@@ -61,8 +59,7 @@ from core.domain.ports import Clock
 from core.sessions import policy
 from core.sessions.ports import RefreshClient, RefreshResult
 from core.sessions.tokensafe import TokenKeeper, TokenNotStored
-from core.storage.atomic import ensure_private_dir
-from core.storage.locks import acquire_off_loop
+from core.storage.locks import acquire_session_lock
 from core.storage.secrets import SecretStore
 from core.storage.settings import Settings
 from core.storage.store import HISTORY_LIMIT, SessionStore, SessionTable
@@ -402,11 +399,8 @@ class RefreshEngine:
             raise SignInRequired(ended.state_reason or "Sign in again.", reason="TOKEN_EXPIRED")
         seen_expiry = session.credentials_expire_at
         self._publish(EventKind.REFRESHING, session.evolve(state=SessionState.REFRESHING))
-        lock = filelock.FileLock(self.store.paths.session_lock(session_id), thread_local=False)
-        ensure_private_dir(self.store.paths.locks_dir)
-        try:
-            await acquire_off_loop(lock, self.lock_timeout)
-        except filelock.Timeout:
+        lock = await acquire_session_lock(self.store.paths, session_id, self.lock_timeout)
+        if lock is None:
             self._retry(session, TransientServiceError("Another process is refreshing this session."))
         try:
             return await self._refresh_locked(session, seen_expiry, force)
@@ -498,7 +492,7 @@ class RefreshEngine:
         current = await asyncio.to_thread(self._read_credentials_quietly, session.id)
         if current is None or current.expires_at < latest.expires_at:
             await asyncio.to_thread(self.store.write_credentials, session.id, latest)
-        updated = self._update(
+        updated = await self.table.update_session_off_loop(
             session.id,
             lambda s: s.evolve(state=SessionState.FRESH, state_reason=None, credentials_expire_at=latest.expires_at),
         )
@@ -542,7 +536,7 @@ class RefreshEngine:
                 session_ends_at=min(s.session_ends_at, ends_at),
             )
 
-        updated = self._update(session.id, apply) or apply(session)
+        updated = await self.table.update_session_off_loop(session.id, apply) or apply(session)
         if problem is None:
             self._publish(EventKind.REFRESHED, updated)
             return updated

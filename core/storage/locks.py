@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Iterator
-
-import filelock
+from typing import TYPE_CHECKING
 
 from core.domain.errors import TransientServiceError
 from core.storage.atomic import ensure_private_dir
 from core.storage.paths import AppPaths
+
+if TYPE_CHECKING:
+    import filelock
 
 
 async def acquire_off_loop(lock: filelock.BaseFileLock, wait_seconds: float) -> None:
@@ -33,6 +35,30 @@ async def acquire_off_loop(lock: filelock.BaseFileLock, wait_seconds: float) -> 
         raise
 
 
+def session_file_lock(paths: AppPaths, session_id: str) -> filelock.BaseFileLock:
+    """The (not yet taken) inter-process lock of one session."""
+    import filelock  # deferred: ~20 ms to import, not needed until something is refreshed or written
+
+    ensure_private_dir(paths.locks_dir)
+    return filelock.FileLock(paths.session_lock(session_id), thread_local=False)
+
+
+async def acquire_session_lock(paths: AppPaths, session_id: str, wait_seconds: float) -> filelock.BaseFileLock | None:
+    """Take one session's lock without blocking the loop (the first call also imports the lock library off it).
+
+    Returns:
+        The held lock, or None when another process held it for ``wait_seconds``.
+    """
+    lock = await asyncio.to_thread(session_file_lock, paths, session_id)
+    import filelock  # already loaded by the thread above
+
+    try:
+        await acquire_off_loop(lock, wait_seconds)
+    except filelock.Timeout:
+        return None
+    return lock
+
+
 @contextlib.contextmanager
 def held_session_lock(paths: AppPaths, timeout: float, session_id: str) -> Iterator[None]:
     """Hold one session's inter-process lock (the one every refresher takes), blocking up to ``timeout`` seconds.
@@ -40,8 +66,9 @@ def held_session_lock(paths: AppPaths, timeout: float, session_id: str) -> Itera
     Raises:
         TransientServiceError: another process held it for longer.
     """
-    ensure_private_dir(paths.locks_dir)
-    lock = filelock.FileLock(paths.session_lock(session_id), thread_local=False)
+    import filelock
+
+    lock = session_file_lock(paths, session_id)
     try:
         lock.acquire(timeout=timeout)
     except filelock.Timeout:

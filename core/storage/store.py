@@ -21,10 +21,14 @@ Two kinds of file, both private and written atomically (:mod:`core.storage.atomi
 
 :class:`SessionTable` keeps an in-memory copy of ``sessions.json``, notices
 when another process (CLI, tray) changed it, and announces the difference.
+:meth:`SessionTable.update_session_off_loop` writes from a worker thread and
+lets updates that arrive together share one write (five refreshes finish
+within milliseconds of each other), so the event loop never waits for a disk.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -34,8 +38,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-
-import filelock
 
 from core.domain.errors import CacheFileError, ConfigFileError
 from core.domain.events import EventBus, EventKind, SessionEvent
@@ -260,6 +262,8 @@ class SessionStore:
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the inter-process lock every writer of ``sessions.json`` takes."""
+        import filelock  # deferred: ~20 ms to import, and the tray shows its icon before any write
+
         ensure_private_dir(self.paths.locks_dir)
         lock = filelock.FileLock(self.paths.locks_dir / "sessions.lock", thread_local=False)
         try:
@@ -397,6 +401,8 @@ class SessionTable:
     _state: StoreState = field(default_factory=StoreState)
     _signature: tuple[int, int, int] | None = None
     _loaded: bool = False
+    _queued: list[_QueuedUpdate] = field(default_factory=list)
+    _writer: asyncio.Task[None] | None = None
 
     @property
     def state(self) -> StoreState:
@@ -466,6 +472,75 @@ class SessionTable:
 
         self.mutate(apply)
         return result[0] if result else None
+
+    async def update_session_off_loop(self, session_id: str, change: Callable[[Session], Session]) -> Session | None:
+        """:meth:`update_session` with the locked read-modify-write in a worker thread.
+
+        Updates queued while a write runs are written together by the next one
+        (each applied in order to what is on disk then). The view and the
+        announcements of other processes' changes stay on the loop's thread.
+        """
+        future: asyncio.Future[Session | None] = asyncio.get_running_loop().create_future()
+        self._queued.append(_QueuedUpdate(session_id, change, future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_queued())
+        return await future
+
+    async def _write_queued(self) -> None:
+        while self._queued:
+            batch, self._queued = self._queued, []
+            try:
+                written = await asyncio.to_thread(self._write_batch, [(u.session_id, u.change) for u in batch])
+            except Exception as exc:
+                for update in batch:
+                    if not update.future.done():
+                        update.future.set_exception(exc)
+                continue
+            self._take_written(written)
+            for update, result in zip(batch, written.results, strict=True):
+                if not update.future.done():
+                    update.future.set_result(result)
+
+    def _write_batch(self, changes: list[tuple[str, Callable[[Session], Session]]]) -> _Written:
+        """In a worker thread: apply ``changes`` to the file as it is now, under the lock, in one write."""
+        with self.store.locked():
+            on_disk = self.store.load()
+            state, results = on_disk, []
+            for session_id, change in changes:
+                current = state.get(session_id)
+                updated = None if current is None else change(current)
+                if updated is not None:
+                    state = state.with_session(updated)
+                results.append(updated)
+            if state != on_disk:
+                self.store.save(state)
+            return _Written(on_disk, state, self.store.signature(), results)
+
+    def _take_written(self, written: _Written) -> None:
+        """On the loop's thread: announce what others changed before the write, then adopt the write."""
+        if self.store.signature() != written.signature:  # someone wrote after us: read it all
+            self.sync()
+            return
+        if self._loaded and self._state != written.found:
+            for event in diff_events(self._state, written.found):
+                self.events.publish(event)
+        self._state, self._signature, self._loaded = written.state, written.signature, True
+
+
+@dataclass(frozen=True)
+class _QueuedUpdate:
+    session_id: str
+    change: Callable[[Session], Session]
+    future: asyncio.Future[Session | None]
+
+
+@dataclass(frozen=True)
+class _Written:
+    found: StoreState
+    """The file as the write found it (other processes' changes included)."""
+    state: StoreState
+    signature: tuple[int, int, int] | None
+    results: list[Session | None]
 
 
 def diff_events(old: StoreState, new: StoreState) -> list[SessionEvent]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import stat
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -197,3 +199,67 @@ def test_the_active_role_is_kept_with_its_session_and_goes_with_it(store: Sessio
     events.clear()
     table.sync()
     assert [e.kind for e in events] == [EventKind.ACTIVE_CHANGED]
+
+
+def test_updates_off_the_loop_share_writes_and_keep_other_processes_changes(
+    store: SessionStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: list[SessionEvent] = []
+    bus = EventBus()
+    bus.subscribe(events.append)
+    mine = SessionTable(store, bus)
+    other = SessionTable(SessionStore(store.paths), EventBus())
+    sessions = [make_session(arn, profile_name=f"p{n}") for n, arn in enumerate(ARNS[:5])]
+    mine.mutate(lambda s: StoreState(None, tuple(sessions)))
+    other.sync()
+    other.update_session(sessions[4].id, lambda s: s.evolve(profile_name="renamed-elsewhere"))
+    writes: list[int] = []
+    save = store.save
+
+    def counted_save(state: StoreState) -> None:
+        writes.append(len(state.sessions))
+        save(state)
+
+    monkeypatch.setattr(store, "save", counted_save)
+    loop_thread: list[bool] = []
+    bus.subscribe(lambda _e: loop_thread.append(threading.current_thread() is threading.main_thread()))
+
+    async def five_at_once() -> list[Session | None]:
+        return await asyncio.gather(  # one write starts, the other four queue behind it
+            *(
+                mine.update_session_off_loop(s.id, lambda s: s.evolve(state=SessionState.FRESH, state_reason=None))
+                for s in sessions[:4]
+            ),
+            mine.update_session_off_loop("no-such-session", lambda s: s),
+        )
+
+    results = asyncio.run(five_at_once())
+    assert [r.state if r else None for r in results] == [SessionState.FRESH] * 4 + [None]
+    assert 1 <= len(writes) <= 2, "updates queued behind a write are written together"
+    on_disk = store.load()
+    assert on_disk == mine.state
+    by_id = {s.id: s for s in on_disk.sessions}
+    assert [by_id[s.id].state for s in sessions[:4]] == [SessionState.FRESH] * 4
+    assert by_id[sessions[4].id].profile_name == "renamed-elsewhere", "the other process's change is kept"
+    assert [e.kind for e in events] == [EventKind.UPDATED], "and announced, on the loop's thread"
+    assert loop_thread == [True]
+    assert not mine.sync()
+
+
+def test_a_failed_write_off_the_loop_reaches_every_waiter(store: SessionStore) -> None:
+    table = SessionTable(store, EventBus())
+    session = make_session()
+    table.mutate(lambda s: s.with_session(session))
+    store.path.write_text("{not json")
+
+    async def two() -> list[Session | BaseException | None]:
+        return list(
+            await asyncio.gather(
+                table.update_session_off_loop(session.id, lambda s: s),
+                table.update_session_off_loop(session.id, lambda s: s),
+                return_exceptions=True,
+            )
+        )
+
+    assert all(isinstance(r, ConfigFileError) for r in asyncio.run(two()))
+    assert store.path.read_text() == "{not json"

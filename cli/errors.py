@@ -10,6 +10,8 @@ from core.domain.errors import (
     ConfigFileError,
     InvalidRequestError,
     LoginTrayError,
+    RoleError,
+    RoleRefused,
     SecretStoreUnavailable,
     SessionLimitReached,
     SessionNotFound,
@@ -36,6 +38,8 @@ _ERROR_CODES: tuple[tuple[type[BaseException], ExitCode], ...] = (
     (InvalidRequestError, ExitCode.SERVICE_UNAVAILABLE),
     (SignInCancelled, ExitCode.CANCELLED),
     (SessionNotFound, ExitCode.USAGE),
+    (RoleRefused, ExitCode.FAILURE),  # AWS said no: the message says what to check
+    (RoleError, ExitCode.USAGE),
     (CredentialProcessError, ExitCode.FAILURE),
     (KeyboardInterrupt, ExitCode.INTERRUPTED),
     (OSError, ExitCode.FILE_ERROR),  # a full or read-only disk under a file of ours

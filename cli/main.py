@@ -22,6 +22,7 @@ from cli.commands.agent import cmd_agent
 from cli.commands.awsconfig import cmd_doctor, cmd_import
 from cli.commands.credentials import cmd_env, cmd_exec
 from cli.commands.desktop import cmd_desktop
+from cli.commands.roles import add_role_commands
 from cli.commands.sessions import cmd_list, cmd_login, cmd_logout, cmd_refresh, cmd_use
 from cli.commands.settings import _SETTING_KEYS, cmd_settings
 from cli.context import Cli
@@ -73,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output for scripts")
     p.set_defaults(handler=cmd_list)
 
-    p = add("use", "Point the active profile at a session.")
+    p = add("use", "Point the active profile at a session, or at a role profile (see `role list`).")
     p.add_argument("name", metavar="NAME")
     p.set_defaults(handler=cmd_use)
 
@@ -90,11 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--session", required=True, metavar="ID")
     p.add_argument("--home", metavar="DIR", help=argparse.SUPPRESS)
 
-    p = add("env", "Print `export` lines with a session's credentials (they expire: see stderr).")
+    p = add("env", "Print `export` lines with a session's or a role profile's credentials (they expire: see stderr).")
     p.add_argument("name", metavar="NAME", nargs="?")
     p.set_defaults(handler=cmd_env)
 
-    p = add("exec", "Run CMD with a session's credentials and Region in its environment.")
+    p = add("exec", "Run CMD with a session's or a role profile's credentials and Region in its environment.")
     p.add_argument("name", metavar="NAME")
     p.add_argument("command", nargs=argparse.REMAINDER, metavar="-- CMD ...")
     p.set_defaults(handler=cmd_exec)
@@ -109,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("agent", "Refresh every session in the foreground, without the tray (for a systemd user unit).")
     p.set_defaults(handler=cmd_agent)
 
+    add_role_commands(add)
     _add_desktop_commands(add)
 
     p = add("settings", "Show the settings, or show/set one: settings [KEY [VALUE]].")

@@ -8,6 +8,7 @@ import logging
 import shlex
 import subprocess
 
+from cli.commands.roles import role_credentials, role_for
 from cli.context import Cli, find_session
 from cli.credential_process import read_session_credentials
 from cli.errors import PROG, UsageError
@@ -40,17 +41,30 @@ def _refuse_dead(session: Session) -> None:
         )
 
 
-async def cmd_env(cli: Cli, args: argparse.Namespace) -> int:
-    """Print ``export`` lines with a session's credentials."""
+async def _environment_for(cli: Cli, name: str | None) -> tuple[dict[str, str], str]:
+    """The credential environment of a session or a role profile, and the profile to suggest instead.
+
+    A role profile's credentials are assumed now with its session's, held in
+    memory only: nothing is written or cached on disk.
+    """
     async with cli.service() as service:
-        session = find_session(service, args.name)
+        role = role_for(service, name)
+        if role is not None:
+            return await role_credentials(service, role), role.name
+        session = find_session(service, name)
     _refuse_dead(session)
     document = await asyncio.to_thread(read_session_credentials, cli, session)
-    for key, value in _credential_environment(document, session).items():
+    return _credential_environment(document, session), session.profile_name
+
+
+async def cmd_env(cli: Cli, args: argparse.Namespace) -> int:
+    """Print ``export`` lines with a session's or a role profile's credentials."""
+    environment, profile = await _environment_for(cli, args.name)
+    for key, value in environment.items():
         cli.say(f"export {key}={shlex.quote(value)}")
     cli.note(
-        f"These credentials expire at {document['Expiration']} and are not refreshed in that shell; "
-        f"prefer `--profile {session.profile_name}`, or run `{PROG} env` again."
+        f"These credentials expire at {environment['AWS_CREDENTIAL_EXPIRATION']} and are not refreshed in that "
+        f"shell; prefer `--profile {profile}`, or run `{PROG} env` again."
     )
     return ExitCode.OK
 
@@ -62,12 +76,9 @@ async def cmd_exec(cli: Cli, args: argparse.Namespace) -> int:
         command = command[1:]
     if not command:
         raise UsageError(f"Name a command to run: `{PROG} exec NAME -- CMD ...`.")
-    async with cli.service() as service:
-        session = find_session(service, args.name)
-    _refuse_dead(session)
-    document = await asyncio.to_thread(read_session_credentials, cli, session)
+    environment, _profile = await _environment_for(cli, args.name)
     env = {k: v for k, v in cli.environ.items() if k not in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")}
-    env.update(_credential_environment(document, session))
+    env.update(environment)
     try:
         completed = await asyncio.to_thread(subprocess.run, command, env=env, check=False)
     except FileNotFoundError:

@@ -92,9 +92,14 @@ async def cmd_list(cli: Cli, args: argparse.Namespace) -> int:
 async def cmd_use(cli: Cli, args: argparse.Namespace) -> int:
     """Point the active profile at a session."""
     async with cli.service() as service:
+        profile = service.settings().active_profile_name
+        role = next((r for r in service.role_profiles.list_roles() if r.name == args.name), None)
+        if role is not None and not any(args.name in (s.id, s.profile_name) for s in service.sessions()):
+            await service.role_profiles.make_active(role.name)
+            cli.say(f"Profile {profile} now assumes role {role.role_name} in {role.account_id} (profile {role.name}).")
+            return ExitCode.OK
         session = find_session(service, args.name)
         await service.set_active(session.id)
-        profile = service.settings().active_profile_name
         cli.say(f"Profile {profile} now uses {session.profile_name} ({_principal(session)}, {session.account_id}).")
     return ExitCode.OK
 

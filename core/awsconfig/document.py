@@ -6,6 +6,7 @@ A section is *ours* when the line directly under its header is the
 
 from __future__ import annotations
 
+import codecs
 import configparser
 import re
 import shlex
@@ -23,8 +24,8 @@ _BRACKET_LINE = re.compile(r"^[^\S\n]*\[", re.MULTILINE)
 """Lines whose first non-blank character is ``[``: the only ones that can be headers."""
 
 
-_SIMPLE_PROFILE_HEADER = re.compile(r"profile[ \t\r\n]+([^ \t\r\n'\"\\]+)[ \t\r\n]*")
-"""``profile NAME`` without quotes or escapes: what shlex would split into exactly these two words."""
+_SIMPLE_PROFILE_HEADER = re.compile(r"profile[^ \t\r\n'\"\\]*[ \t\r\n]+([^ \t\r\n'\"\\]+)[ \t\r\n]*")
+"""``profile… NAME`` without quotes or escapes: what shlex would split into exactly these two words."""
 
 MARKER = "# managed by aws-login-tray: edits to region and credential lines are overwritten"
 """The comment line under the header of every section we own."""
@@ -75,15 +76,20 @@ class ConfigSection:
         """1-based line of the header."""
         self.text = text
         """The section's exact original text (header line, body, trailing comments and blank lines)."""
-        end = text.find("\n")
-        self.header_line = text if end < 0 else text[: end + 1]
         self._path = path
+        self.source = path
+        """The file this section is in (for messages)."""
         self._parser = parser
         self._settings = settings
         self._parts = parts
 
     def __repr__(self) -> str:
         return f"ConfigSection({self.header!r}, line {self.lineno})"
+
+    @property
+    def header_line(self) -> str:
+        """The header line exactly as written, line end included (if it has one)."""
+        return _split_lines(self.text)[0] if self.text else ""
 
     @property
     def settings(self) -> dict[str, str]:
@@ -111,13 +117,33 @@ class ConfigSection:
         return self._parts
 
 
-def _split_lines(text: str) -> list[str]:
-    """Lines with their ends, split only at line feeds (as configparser reads a file)."""
+_LONE_CR = re.compile(r"\r(?!\n)")
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+LINE_ENDS = ("\n", "\r")
+"""What a line can end with (CR, CRLF or LF)."""
+
+
+def as_read(text: str) -> str:
+    """``text`` with every lone CR turned into LF: the same length, the same offsets.
+
+    botocore opens the file in text mode, where CR, CRLF and LF all end a
+    line; scanning this view finds the lines botocore finds.
+    """
+    return _LONE_CR.sub("\n", text) if "\r" in text else text
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines with their ends, split where botocore's reader splits them (CR, CRLF or LF)."""
+    if "\r" in text:
+        return _LINE.findall(text)
     pieces = text.split("\n")
     lines = [piece + "\n" for piece in pieces[:-1]]
     if pieces[-1]:
         lines.append(pieces[-1])
     return lines
+
+
+_split_lines = split_lines
 
 
 def _line_count(text: str) -> int:
@@ -134,10 +160,10 @@ def _scan_headers(text: str) -> list[tuple[int, int, str]] | None:
 
     A line in the first column that matches configparser's header rule is a
     header whatever precedes it. An *indented* one is a header or part of
-    the previous value depending on context; such files, duplicate headers
-    and ``[DEFAULT]`` (which configparser merges into every section) return
-    None so the caller takes the full, slower parse.
+    the previous value depending on context; such files and duplicate
+    headers return None so the caller takes the full, slower parse.
     """
+    text = as_read(text)
     found: list[tuple[int, int, str]] = []
     seen: set[str] = set()
     lineno = 1
@@ -149,13 +175,22 @@ def _scan_headers(text: str) -> list[tuple[int, int, str]] | None:
         if header is None:
             continue  # an option or a bad line: configparser judges it when validating
         name = header.group("header")
-        if match.end() - 1 != start or name in seen or name == configparser.DEFAULTSECT:
+        if match.end() - 1 != start or name in seen:
             return None
         seen.add(name)
         lineno += text.count("\n", counted, start)
         counted = start
         found.append((start, lineno, name))
     return found
+
+
+def _newline_of(text: str) -> str:
+    """The line end new lines get: the file's own (CRLF, a lone CR, or LF)."""
+    if "\r\n" in text:
+        return "\r\n"
+    if "\r" in text and "\n" not in text:
+        return "\r"
+    return "\n"
 
 
 def _is_owned(text: str, header_end: int) -> bool:
@@ -196,8 +231,9 @@ def _updater_blocks(lines: list[str], path: Path, offset: int = 0) -> list[Block
     """The blocks configupdater finds in ``lines``, checked to give back exactly the same text."""
     # configupdater treats an indented comment as a value line; configparser
     # (and so botocore) as a comment. Unindent comments for the structure
-    # scan only: line numbers and counts stay the same.
-    scan_text = "".join(line.lstrip() if _is_comment_line(line) else line for line in lines)
+    # scan only: line numbers and counts stay the same. configupdater splits
+    # lines at LF only, so it reads lone CRs as LFs (the same line count).
+    scan_text = as_read("".join(line.lstrip() if _is_comment_line(line) else line for line in lines))
     updater = ConfigUpdater()
     try:
         updater.read_string(scan_text, source=str(path))
@@ -247,7 +283,10 @@ class ConfigDocument:
     so both agree with what the AWS tools see; the line structure of a
     section (for rewriting it) comes from configupdater, section by section,
     only when asked for. Files the scan cannot split with certainty (indented
-    headers, duplicates, ``[DEFAULT]``) are parsed whole with configupdater.
+    headers, duplicates) are parsed whole with configupdater. A ``[DEFAULT]``
+    section, whose settings configparser (and so botocore) gives every
+    section, is kept as a section of its own that is never a profile; its
+    settings show in every section's :attr:`~ConfigSection.settings`.
     """
 
     def __init__(self, text: str, path: Path, *, validate: bool = True) -> None:
@@ -265,17 +304,23 @@ class ConfigDocument:
         """
         self.path = path
         self.text = text
-        self.newline = "\r\n" if "\r\n" in text else "\n"
+        self.newline = _newline_of(text)
         self._by_profile: dict[str, list[ConfigSection]] | None = None
         headers = _scan_headers(text)
-        parser = _run_configparser(_split_lines(text), path) if validate else None
-        if headers is None or (parser is not None and parser.sections() != [name for _, _, name in headers]):
+        has_defaults = headers is not None and any(name == configparser.DEFAULTSECT for _, _, name in headers)
+        # [DEFAULT] settings belong to every section: values then come from one whole parse.
+        parser = _run_configparser(_split_lines(text), path) if validate or has_defaults else None
+        if headers is None or (
+            parser is not None
+            and parser.sections() != [name for _, _, name in headers if name != configparser.DEFAULTSECT]
+        ):
             if parser is None:
                 parser = _run_configparser(_split_lines(text), path)
             self._chunks, self.sections = _parse_whole(text, path, parser)
             return
         self._chunks = []
         self.sections = []
+        view = as_read(text)
         if not headers or headers[0][0] > 0:
             self._chunks.append(text[: headers[0][0] if headers else len(text)])
         for index, (start, lineno, name) in enumerate(headers):
@@ -285,7 +330,7 @@ class ConfigDocument:
                 lineno=lineno,
                 text=text[start:end],
                 path=path,
-                owned=_is_owned(text, text.find("\n", start, end)),
+                owned=_is_owned(view, view.find("\n", start, end)),
                 parser=parser,
             )
             self._chunks.append(section)
@@ -348,6 +393,7 @@ def _parse_whole(
     names = parser.sections()
     chunks: list[str | ConfigSection] = []
     sections: list[ConfigSection] = []
+    named: list[ConfigSection] = []  # the sections configparser lists (all but [DEFAULT])
     cursor = 0
     for block in _updater_blocks(lines, path):
         count = _line_count(str(block))
@@ -355,7 +401,7 @@ def _parse_whole(
             chunks.append("".join(lines[cursor : cursor + count]))
             cursor += count
             continue
-        if len(sections) >= len(names) or names[len(sections)] != block.name:
+        if block.name != configparser.DEFAULTSECT and (len(named) >= len(names) or names[len(named)] != block.name):
             raise unsafe_config_error(path)
         parts, end = _parts_of(block, lines, cursor, path)
         section = ConfigSection(
@@ -369,8 +415,10 @@ def _parse_whole(
         )
         chunks.append(section)
         sections.append(section)
+        if block.name != configparser.DEFAULTSECT:
+            named.append(section)
         cursor = end
-    if cursor != len(lines) or len(sections) != len(names):
+    if cursor != len(lines) or len(named) != len(names):
         raise unsafe_config_error(path)
     return chunks, sections
 
@@ -388,7 +436,7 @@ def profile_name_of(header: str) -> str | None:
         parts = shlex.split(header)
     except ValueError:
         return None
-    if len(parts) == 2 and parts[0] == "profile":
+    if len(parts) == 2:  # botocore takes any header starting with "profile" that splits in two
         return parts[1]
     return None
 
@@ -410,10 +458,15 @@ def read_config_text(path: Path) -> str:
         return ""
     except OSError as exc:
         raise ConfigFileError(f"{path}: cannot be read ({exc.strerror or exc}); nothing was changed") from None
+    if raw.startswith(codecs.BOM_UTF8):
+        raise ConfigFileError(
+            f"{path}: line 1: the file starts with a byte-order mark, which the AWS CLI and SDKs cannot read;"
+            " save it as UTF-8 without a BOM; nothing was changed"
+        )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+        line = len(re.findall(rb"\r\n|\r|\n", raw[: exc.start])) + 1
         raise ConfigFileError(f"{path}: line {line}: not valid UTF-8 text; nothing was changed") from None
 
 

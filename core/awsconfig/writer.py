@@ -46,6 +46,7 @@ Rules:
 
 from __future__ import annotations
 
+import configparser
 import contextlib
 import logging
 import re
@@ -56,12 +57,14 @@ from pathlib import Path
 import filelock
 
 from core.awsconfig.document import (
+    LINE_ENDS,
     MARKER,
     MARKER_PREFIX,
     ConfigDocument,
     ConfigPart,
     ConfigSection,
     header_for,
+    split_lines,
     unsafe_config_error,
 )
 from core.domain.errors import ConfigFileError, ProfileConflict
@@ -80,9 +83,7 @@ MANAGED_KEYS = ("region", "sts_regional_endpoints", *_SOURCE_KEYS)
 
 _PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,63}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z0-9]+)+-\d+$")
-_STS_KEY_LINE = re.compile(
-    r"^(?P<lead>[ \t]*sts_regional_endpoints[ \t]*[=:][ \t]*)(?P<value>.*?)(?P<eol>\r?\n)?$", re.IGNORECASE
-)
+_STS_KEY_LINE = re.compile(r"^(?P<lead>[ \t]*sts_regional_endpoints[ \t]*[=:][ \t]*)", re.IGNORECASE)
 
 _STYLE_WEB_IDENTITY = "Web Identity"
 _STYLE_SSO = "SSO"
@@ -461,7 +462,7 @@ def _drops(part: ConfigPart) -> bool:
 def _header_line(section: ConfigSection, newline: str) -> str:
     """The section's header line exactly as written (with a line end added if it had none)."""
     line = section.header_line
-    return line if line.endswith("\n") else line + newline
+    return line if line.endswith(LINE_ENDS) else line + newline
 
 
 def _rewrite_section(section: ConfigSection, spec: ProfileSpec, newline: str) -> str:
@@ -478,7 +479,7 @@ def _append(text: str, block: str, newline: str) -> str:
     """``text`` plus a blank line and ``block`` (removing ``block`` later restores ``text``)."""
     if not text:
         return block
-    if not text.endswith("\n"):
+    if not text.endswith(LINE_ENDS):
         text += newline
     return text + newline + block
 
@@ -507,8 +508,24 @@ def _remove_section(doc: ConfigDocument, section: ConfigSection) -> str:
     return before + kept + after
 
 
+def _check_defaults(doc: ConfigDocument) -> None:
+    """Refuse to write a profile that ``[DEFAULT]`` would give other credentials (configparser merges them in)."""
+    for section in doc.sections:
+        if section.header != configparser.DEFAULTSECT:
+            continue
+        for key in section.settings:
+            if key in _CREDENTIAL_KEYS or key.startswith("sso_") or key in _SOURCE_KEYS:
+                raise ConfigFileError(
+                    f"{doc.path}: line {section.lineno}: [DEFAULT] sets {key} for every profile, so the AWS tools"
+                    " would not use the sign-in written to a profile; move it into the profiles that need it;"
+                    " nothing was changed"
+                )
+
+
 def _edit(doc: ConfigDocument, upserts: Sequence[ProfileSpec], removals: Sequence[str], adopt: set[str]) -> str:
     newline = doc.newline
+    if upserts:
+        _check_defaults(doc)
     replacements: dict[str, str] = {}
     appended: list[ProfileSpec] = []
     for spec in upserts:
@@ -552,16 +569,17 @@ def _with_regional_sts(section: ConfigSection, newline: str) -> str:
     parts = [part.text for part in section.parts]
     for index, part in enumerate(section.parts):
         if part.kind == "option" and part.key == "sts_regional_endpoints":
-            first, sep, rest = parts[index].partition("\n")
-            match = _STS_KEY_LINE.match(first + sep)
-            assert match is not None
-            line_end = ("\r" if first.endswith("\r") else "") + (sep or newline)
+            first, *rest = split_lines(parts[index])
+            match = _STS_KEY_LINE.match(first)
+            if match is None:
+                raise unsafe_config_error(section.source)
+            line_end = first[len(first.rstrip("\r\n")) :] or newline
             # Continuation lines of the old value go with it; comment lines stay.
-            comments = [line for line in rest.splitlines(keepends=True) if _is_comment_or_blank(line)]
+            comments = [line for line in rest if _is_comment_or_blank(line)]
             parts[index] = match.group("lead") + "regional" + line_end + "".join(comments)
             return header + "".join(parts)
     last_option = max((i for i, p in enumerate(section.parts) if p.kind == "option"), default=-1)
-    if last_option >= 0 and not parts[last_option].endswith("\n"):
+    if last_option >= 0 and not parts[last_option].endswith(LINE_ENDS):
         parts[last_option] += newline
     parts.insert(last_option + 1, "sts_regional_endpoints = regional" + newline)
     return header + "".join(parts)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import configparser
-import shlex
 from pathlib import Path
 
 import pytest
-from botocore.configloader import load_config
+from botocore.configloader import build_profile_map, load_config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.awsconfig import doctor
 from core.awsconfig import document as awsconfig
 from core.awsconfig.document import MARKER, ConfigDocument, ConfigSection, profile_name_of
 from core.awsconfig.writer import AwsConfigWriter, ProfileSpec
@@ -92,12 +92,9 @@ headers = st.text(alphabet="profile dx'\"\\\t \xa0-", min_size=0, max_size=14)
 @FAST
 @given(header=st.one_of(headers, headers.map(lambda h: "profile" + h)))
 def test_profile_names_are_read_like_botocore(header: str) -> None:
-    try:
-        words = shlex.split(header)
-    except ValueError:
-        words = []
-    expected = "default" if header == "default" else (words[1] if len(words) == 2 and words[0] == "profile" else None)
-    assert profile_name_of(header) == expected
+    # botocore's own mapping is the oracle (any header starting with "profile" that splits in two).
+    profiles = build_profile_map({header: {"region": "x"}})["profiles"]
+    assert profile_name_of(header) == next(iter(profiles), None)
 
 
 @pytest.mark.parametrize(
@@ -130,12 +127,72 @@ def test_an_indented_header_under_a_setting_is_not_a_profile(tmp_path: Path) -> 
     assert writer.owned_profiles() == ["dev"]
 
 
-def test_a_default_section_is_still_refused(tmp_path: Path) -> None:
+def test_a_default_section_is_read_as_botocore_reads_it(tmp_path: Path) -> None:
+    # configparser (and so botocore) gives [DEFAULT]'s settings to every section.
+    original = "[DEFAULT]\nregion = us-east-1\noutput = json\n\n[profile a]\nregion = eu-west-1\n"
     path = tmp_path / "config"
-    path.write_text("[DEFAULT]\nregion = us-east-1\n")
-    with pytest.raises(ConfigFileError, match="cannot be edited"):
+    path.write_text(original)
+    writer = AwsConfigWriter(path, tmp_path / "lock")
+    assert writer.profile_settings("a") == {"region": "eu-west-1", "output": "json"}
+    writer.apply([ProfileSpec("dev", "eu-central-1", login_session=ALICE)])
+    assert path.read_text().startswith(original + "\n[profile dev]\n")
+    assert writer.profile_settings("dev") == {
+        "region": "eu-central-1",
+        "output": "json",
+        "sts_regional_endpoints": "regional",
+        "login_session": ALICE,
+    }
+    assert load_config(str(path))["profiles"]["dev"]["login_session"] == ALICE
+
+
+def test_the_doctor_reads_a_default_section(tmp_path: Path) -> None:
+    path = tmp_path / "config"
+    path.write_text("[DEFAULT]\nsts_regional_endpoints = regional\n\n[profile a]\nregion = eu-west-1\n")
+    assert doctor.scan(path, environ={}) == []
+
+
+def test_credentials_in_the_default_section_are_refused_with_its_line(tmp_path: Path) -> None:
+    original = "[profile a]\nregion = eu-west-1\n\n[DEFAULT]\naws_access_key_id = AKIAEXAMPLE\n"
+    path = tmp_path / "config"
+    path.write_text(original)
+    with pytest.raises(ConfigFileError, match=r"line 4: \[DEFAULT\] sets aws_access_key_id for every profile"):
         AwsConfigWriter(path, tmp_path / "lock").apply([ProfileSpec("dev", "us-east-1", login_session=ALICE)])
-    assert path.read_text() == "[DEFAULT]\nregion = us-east-1\n"
+    assert path.read_text() == original
+
+
+def test_a_lone_carriage_return_ends_a_line_as_it_does_for_botocore(tmp_path: Path) -> None:
+    # Old Mac line ends: botocore reads two sections here, so must we.
+    original = b"[profile a]\rregion = us-east-1\r[default]\rregion = eu-west-1\r"
+    path = tmp_path / "config"
+    path.write_bytes(original)
+    writer = AwsConfigWriter(path, tmp_path / "lock")
+    assert writer.profile_settings("default") == {"region": "eu-west-1"}
+    writer.apply([ProfileSpec("default", "eu-west-1", login_session=ALICE)], adopt=["default"])
+    written = path.read_bytes()
+    assert written.startswith(b"[profile a]\rregion = us-east-1\r[default]\r# managed by aws-login-tray")
+    assert b"\n" not in written  # new lines follow the file's own line end
+    profiles = load_config(str(path))["profiles"]  # one [default], readable by botocore
+    assert profiles["default"]["login_session"] == ALICE
+    assert profiles["a"] == {"region": "us-east-1"}
+    assert [s.header for s in ConfigDocument.load(path).sections] == ["profile a", "default"]
+
+
+def test_a_lone_carriage_return_line_is_named_in_errors(tmp_path: Path) -> None:
+    path = tmp_path / "config"
+    path.write_bytes(b"[profile a]\rregion = us-east-1\rjust words\r")
+    with pytest.raises(ConfigFileError, match=r"line 3: a line is neither"):
+        doctor.scan(path, environ={})
+
+
+def test_a_byte_order_mark_is_a_clear_error(tmp_path: Path) -> None:
+    # botocore cannot read such a file either ("\ufeff[default]" is no section header).
+    path = tmp_path / "config"
+    path.write_bytes(b"\xef\xbb\xbf[default]\nregion = us-east-1\n")
+    with pytest.raises(ConfigFileError, match=r"line 1: the file starts with a byte-order mark"):
+        doctor.scan(path, environ={})
+    with pytest.raises(ConfigFileError, match=r"byte-order mark"):
+        AwsConfigWriter(path, tmp_path / "lock").apply([ProfileSpec("dev", "us-east-1", login_session=ALICE)])
+    assert path.read_bytes() == b"\xef\xbb\xbf[default]\nregion = us-east-1\n"
 
 
 OWNED_WITH_KEYS = f"[profile dev]\n{MARKER}\nregion = us-east-1\naws_access_key_id = AKIA\naws_secret_access_key = x\n"

@@ -11,7 +11,7 @@ source scripts/lib/virtual-desktop.sh
 start_virtual_desktop --transparent false --tint 0x2b303b
 sleep 1
 
-run() { DISPLAY="$display" QT_QPA_PLATFORM=xcb .venv/bin/python -m gui.screenshots "$out"; }
+run() { DISPLAY="$display" QT_QPA_PLATFORM=xcb .venv/bin/python -m tests.screenshots "$out"; }
 if command -v dunst >/dev/null && command -v dbus-run-session >/dev/null; then
   export -f run; export display out
   dbus-run-session -- bash -c 'DISPLAY="$display" dunst -config scripts/dunstrc >/dev/null 2>&1 & d=$!; sleep 1; run; kill $d' 2>/dev/null

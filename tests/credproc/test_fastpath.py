@@ -15,32 +15,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.domain.model import session_id_for
 from core.storage.paths import AppPaths
 from credproc import fastpath as credproc
 from credproc.command import credential_process_command
 from credproc.exitcodes import ExitCode
-
-ARN = "arn:aws:sts::111122223333:assumed-role/Admin/alice"
-SESSION_ID = session_id_for(ARN)
-
-
-def write_credentials(
-    session_id: str = SESSION_ID, *, left: timedelta = timedelta(minutes=14), **extra: object
-) -> dict[str, object]:
-    document: dict[str, object] = {
-        "Version": 1,
-        "AccessKeyId": "ASIAEXAMPLEFRESH",
-        "SecretAccessKey": "secret/key+with=signs",
-        "SessionToken": "token-" + "z" * 700,
-        "Expiration": (datetime.now(UTC) + left).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "AccountId": "111122223333",
-        **extra,
-    }
-    path = AppPaths.from_environment().credentials_file(session_id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=2), encoding="utf-8")
-    return document
+from tests.doubles.credentials import SESSION_ID, write_credentials
 
 
 def run_helper(*args: str, extra_python: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:

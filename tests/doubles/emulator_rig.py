@@ -1,14 +1,11 @@
-"""A session manager wired to the real sign-in client and the emulator, with a scripted browser."""
+"""A session manager wired to the real sign-in client and the emulator (the browser is :mod:`tests.doubles.browser`)."""
 
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
-import urllib.request
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -20,55 +17,8 @@ from core.sessions.ports import SigninPort
 from core.signin.client import SigninClient
 from core.storage.paths import AppPaths
 from core.storage.settings import Settings
+from tests.doubles.browser import ApprovingBrowser
 from tests.support.emulator import EmulatorHandle
-
-
-class ApprovingBrowser:
-    """Stands in for the user's browser: picks console session ``n`` and follows the redirect.
-
-    Returns at once and works in a thread, as a real ``webbrowser`` call would.
-    """
-
-    def __init__(self, emulator: EmulatorHandle) -> None:
-        self.emulator = emulator
-        self.choices: list[int] = []
-        self.opened: list[str] = []
-        self.errors: list[BaseException] = []
-
-    def __call__(self, url: str) -> None:
-        self.opened.append(url)
-        choice = self.choices.pop(0) if self.choices else 1
-
-        def work() -> None:
-            try:
-                location = self.emulator.approve(url, choice)
-                assert location.startswith("http://127.0.0.1:")
-                with urllib.request.urlopen(location, timeout=10) as reply:
-                    reply.read()
-            except BaseException as exc:  # reported by the test
-                self.errors.append(exc)
-
-        threading.Thread(target=work, daemon=True).start()
-
-
-class LockstepClock:
-    """A fake clock whose every step also moves the emulator's clock, so both agree."""
-
-    def __init__(self, emulator: EmulatorHandle) -> None:
-        self.emulator = emulator
-        self.wall = datetime.now(UTC)
-        self.mono = 0.0
-
-    def now(self) -> datetime:
-        return self.wall
-
-    def monotonic(self) -> float:
-        return self.mono
-
-    def advance(self, seconds: float) -> None:
-        self.wall += timedelta(seconds=seconds)
-        self.mono += seconds
-        self.emulator.advance_clock(seconds)
 
 
 @dataclass

@@ -15,7 +15,6 @@ import os
 import shlex
 import subprocess
 import sys
-import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -27,7 +26,8 @@ from core.domain.ports import SystemClock
 from core.sessions.manager import SessionManager
 from core.storage.paths import AppPaths
 from credproc.command import credential_process_command
-from tests.support.emulator import EmulatorHandle, http_request
+from tests.doubles.browser import ApprovingBrowser
+from tests.support.emulator import EmulatorHandle
 
 pytestmark = pytest.mark.slow
 
@@ -39,24 +39,6 @@ USER_TEXT = (
     "aws_secret_access_key = foreign/secret\n"
     "\n"
 )
-
-
-class ApprovingBrowser:
-    """Approves console session ``n`` on the emulator and follows the redirect, off the caller's thread."""
-
-    def __init__(self, emulator: EmulatorHandle) -> None:
-        self.emulator = emulator
-        self.session = 1
-        self.errors: list[BaseException] = []
-
-    def __call__(self, url: str) -> None:
-        def work() -> None:
-            try:
-                http_request(self.emulator.approve(url, self.session))
-            except BaseException as error:
-                self.errors.append(error)
-
-        threading.Thread(target=work, daemon=True).start()
 
 
 def caller_arn(profile: str) -> str:

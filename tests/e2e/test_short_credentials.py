@@ -22,7 +22,8 @@ import pytest
 from core.domain.model import CredentialMode
 from core.storage.settings import Settings
 from credproc.fastpath import parse_expiration
-from tests.doubles.emulator_rig import ApprovingBrowser, make_manager, point_sdk_at
+from tests.doubles.browser import ApprovingBrowser
+from tests.doubles.emulator_rig import make_manager, point_sdk_at
 from tests.support.emulator import EmulatorHandle
 
 pytestmark = pytest.mark.slow

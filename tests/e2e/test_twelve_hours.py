@@ -27,30 +27,14 @@ from core.signin.client import SigninClient
 from core.storage.paths import AppPaths
 from core.storage.settings import Settings
 from core.storage.store import SessionStore
-from tests.doubles.emulator_rig import ApprovingBrowser, make_manager, point_sdk_at, refused
+from tests.doubles.browser import ApprovingBrowser
+from tests.doubles.clock import OffsetClock
+from tests.doubles.emulator_rig import make_manager, point_sdk_at, refused
 from tests.support.emulator import EmulatorHandle
 
 pytestmark = pytest.mark.slow
 
 HOUR = 3600.0
-
-
-class OffsetClock:
-    """Real time plus an offset that only grows: the emulator's clock, seen from this side."""
-
-    def __init__(self, emulator: EmulatorHandle) -> None:
-        self.emulator = emulator
-        self.offset = 0.0
-
-    def now(self) -> datetime:
-        return datetime.now(UTC) + timedelta(seconds=self.offset)
-
-    def monotonic(self) -> float:
-        return time.monotonic() + self.offset
-
-    def advance(self, seconds: float) -> None:
-        self.offset += seconds
-        self.emulator.advance_clock(seconds)
 
 
 @dataclass
@@ -88,7 +72,7 @@ class Day:
 
     def __init__(self, emulator: EmulatorHandle) -> None:
         self.emulator = emulator
-        self.clock = OffsetClock(emulator)
+        self.clock = OffsetClock(followers=[emulator.advance_clock])
         self.seen = Observations()
         self.faults = fault_plan()
         self.store_view = SessionStore(AppPaths.from_environment())

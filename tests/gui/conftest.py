@@ -17,7 +17,9 @@ from PySide6.QtWidgets import QApplication
 from gui.actions import SessionActions
 from gui.errors import ErrorPresenter
 from gui.tasks import TaskRunner
-from tests.gui.fakes import FakeService, ManualClock, RecordingSink
+from tests.doubles.clock import ManualClock
+from tests.doubles.front_end import RecordingSink
+from tests.doubles.session_service import RecordingSessionService
 
 
 @pytest.fixture(scope="session")
@@ -54,8 +56,8 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def service(clock: ManualClock) -> FakeService:
-    return FakeService(clock)
+def service(clock: ManualClock) -> RecordingSessionService:
+    return RecordingSessionService(clock)
 
 
 @pytest.fixture
@@ -69,5 +71,5 @@ def runner(qasync_loop: asyncio.AbstractEventLoop, sink: RecordingSink) -> TaskR
 
 
 @pytest.fixture
-def actions(service: FakeService, runner: TaskRunner) -> SessionActions:
+def actions(service: RecordingSessionService, runner: TaskRunner) -> SessionActions:
     return SessionActions(service, runner)

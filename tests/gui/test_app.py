@@ -14,16 +14,23 @@ from gui.errors import ErrorPresenter
 from gui.icons import IconSet
 from gui.single_instance import InstanceServer, ask_running_instance, server_name
 from gui.tasks import TaskRunner
-from tests.gui.fakes import FakeService, RecordingBackend, RecordingSink
+from tests.doubles.front_end import RecordingBackend, RecordingSink
+from tests.doubles.session_service import RecordingSessionService
 
 
-def make_app(service: FakeService, runner: TaskRunner, sink: RecordingSink, *, tray: bool = True) -> TrayApp:
+def make_app(
+    service: RecordingSessionService, runner: TaskRunner, sink: RecordingSink, *, tray: bool = True
+) -> TrayApp:
     presenter = ErrorPresenter(sink)
     return TrayApp(service, presenter=presenter, icons=IconSet(), tray_available=tray, runner=runner)
 
 
 def test_run_starts_core_and_quit_stops_it(
-    qtbot: QtBot, qasync_loop: asyncio.AbstractEventLoop, service: FakeService, runner: TaskRunner, sink: RecordingSink
+    qtbot: QtBot,
+    qasync_loop: asyncio.AbstractEventLoop,
+    service: RecordingSessionService,
+    runner: TaskRunner,
+    sink: RecordingSink,
 ) -> None:
     app = make_app(service, runner, sink)
     task = qasync_loop.create_task(app.run(use_dbus_notifications=False))
@@ -40,13 +47,17 @@ def test_run_starts_core_and_quit_stops_it(
 
 
 def test_demo_start_opens_the_sign_in_page_only_without_sessions(
-    qtbot: QtBot, qasync_loop: asyncio.AbstractEventLoop, service: FakeService, runner: TaskRunner, sink: RecordingSink
+    qtbot: QtBot,
+    qasync_loop: asyncio.AbstractEventLoop,
+    service: RecordingSessionService,
+    runner: TaskRunner,
+    sink: RecordingSink,
 ) -> None:
     service._settings = Settings(default_region="us-east-1")
     app = make_app(service, runner, sink)
     task = qasync_loop.create_task(app.run(use_dbus_notifications=False, sign_in_first=True))
     qtbot.waitUntil(lambda: any(name == "sign_in" for name, _ in service.calls))
-    assert [args for name, args in service.calls if name == "sign_in"] == [("us-east-1", None, False)]
+    assert [args for name, args in service.calls if name == "sign_in"] == [("us-east-1", None, False, None)]
     app.quit()
     qtbot.waitUntil(task.done)
 
@@ -61,7 +72,7 @@ def test_demo_start_opens_the_sign_in_page_only_without_sessions(
 
 
 def test_notifications_follow_events(
-    qtbot: QtBot, service: FakeService, runner: TaskRunner, sink: RecordingSink
+    qtbot: QtBot, service: RecordingSessionService, runner: TaskRunner, sink: RecordingSink
 ) -> None:
     app = make_app(service, runner, sink)
     backend = RecordingBackend()
@@ -73,7 +84,11 @@ def test_notifications_follow_events(
 
 
 def test_without_a_tray_the_switcher_is_the_main_window(
-    qtbot: QtBot, qasync_loop: asyncio.AbstractEventLoop, service: FakeService, runner: TaskRunner, sink: RecordingSink
+    qtbot: QtBot,
+    qasync_loop: asyncio.AbstractEventLoop,
+    service: RecordingSessionService,
+    runner: TaskRunner,
+    sink: RecordingSink,
 ) -> None:
     app = make_app(service, runner, sink, tray=False)
     task = qasync_loop.create_task(app.run(use_dbus_notifications=False))

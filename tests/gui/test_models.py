@@ -6,10 +6,11 @@ from PySide6.QtCore import Qt
 
 from core.domain.model import SessionState
 from gui.models import SESSION_ID_ROLE, SORT_ROLE, Column, SessionTableModel
-from tests.gui.fakes import FakeService, ManualClock
+from tests.doubles.clock import ManualClock
+from tests.doubles.session_service import RecordingSessionService
 
 
-def test_model_passes_qt_model_checks(qtmodeltester: Any, service: FakeService) -> None:
+def test_model_passes_qt_model_checks(qtmodeltester: Any, service: RecordingSessionService) -> None:
     sessions = service.fill(5)
     model = SessionTableModel(service.now)
     model.set_sessions(sessions, sessions[0].id)
@@ -18,7 +19,7 @@ def test_model_passes_qt_model_checks(qtmodeltester: Any, service: FakeService) 
     qtmodeltester.check(model, force_py=True)
 
 
-def test_rows_show_each_session(service: FakeService) -> None:
+def test_rows_show_each_session(service: RecordingSessionService) -> None:
     sessions = service.fill(3)
     model = SessionTableModel(service.now)
     model.set_sessions(sessions, sessions[1].id)
@@ -35,7 +36,7 @@ def test_rows_show_each_session(service: FakeService) -> None:
     assert model.index(2, Column.STATE).data(SESSION_ID_ROLE) == sessions[2].id
 
 
-def test_countdowns_follow_core_clock(service: FakeService, clock: ManualClock) -> None:
+def test_countdowns_follow_core_clock(service: RecordingSessionService, clock: ManualClock) -> None:
     sessions = service.fill(1)
     model = SessionTableModel(service.now)
     model.set_sessions(sessions, None)
@@ -50,7 +51,7 @@ def test_countdowns_follow_core_clock(service: FakeService, clock: ManualClock) 
     assert cell.data() != before_text
 
 
-def test_sessions_needing_sign_in_show_no_countdown(service: FakeService) -> None:
+def test_sessions_needing_sign_in_show_no_countdown(service: RecordingSessionService) -> None:
     sessions = service.fill(5)
     model = SessionTableModel(service.now)
     model.set_sessions(sessions, None)

@@ -8,7 +8,8 @@ from core.domain.events import EventKind, SessionEvent
 from core.domain.model import SessionState
 from gui.actions import SessionActions
 from gui.notify import SIGN_IN_AGAIN, Notifier
-from tests.gui.fakes import FakeService, RecordingBackend
+from tests.doubles.front_end import RecordingBackend
+from tests.doubles.session_service import RecordingSessionService
 
 
 def make(actions: SessionActions) -> tuple[Notifier, RecordingBackend]:
@@ -16,7 +17,7 @@ def make(actions: SessionActions) -> tuple[Notifier, RecordingBackend]:
     return Notifier(actions, backend), backend
 
 
-def test_each_notification_is_shown_once(service: FakeService, actions: SessionActions) -> None:
+def test_each_notification_is_shown_once(service: RecordingSessionService, actions: SessionActions) -> None:
     session = service.fill(1)[0]
     notifier, backend = make(actions)
     warn30 = SessionEvent(EventKind.EXPIRING_SOON, session, lead=timedelta(minutes=30))
@@ -28,7 +29,7 @@ def test_each_notification_is_shown_once(service: FakeService, actions: SessionA
     assert session.profile_name in backend.shown[0][0].body
 
 
-def test_kinds_that_notify(service: FakeService, actions: SessionActions) -> None:
+def test_kinds_that_notify(service: RecordingSessionService, actions: SessionActions) -> None:
     session = service.fill(1)[0]
     notifier, backend = make(actions)
     for kind in EventKind:
@@ -40,7 +41,9 @@ def test_kinds_that_notify(service: FakeService, actions: SessionActions) -> Non
     assert "AWS said no." in needs.body
 
 
-def test_retrying_notifies_again_only_after_a_success(service: FakeService, actions: SessionActions) -> None:
+def test_retrying_notifies_again_only_after_a_success(
+    service: RecordingSessionService, actions: SessionActions
+) -> None:
     session = service.fill(1)[0]
     notifier, backend = make(actions)
     retry = SessionEvent(EventKind.RETRYING, session.evolve(state=SessionState.RETRYING), detail="HTTP 500")
@@ -52,7 +55,9 @@ def test_retrying_notifies_again_only_after_a_success(service: FakeService, acti
     assert len(backend.shown) == 2
 
 
-def test_a_new_sign_in_of_the_same_session_can_warn_again(service: FakeService, actions: SessionActions) -> None:
+def test_a_new_sign_in_of_the_same_session_can_warn_again(
+    service: RecordingSessionService, actions: SessionActions
+) -> None:
     session = service.fill(1)[0]
     notifier, backend = make(actions)
     notifier.on_event(SessionEvent(EventKind.ENDED, session))
@@ -63,7 +68,7 @@ def test_a_new_sign_in_of_the_same_session_can_warn_again(service: FakeService, 
 
 
 def test_sign_in_again_action_signs_in_for_that_profile(
-    qtbot: QtBot, service: FakeService, actions: SessionActions
+    qtbot: QtBot, service: RecordingSessionService, actions: SessionActions
 ) -> None:
     sessions = service.fill(2)
     notifier, backend = make(actions)
@@ -72,10 +77,12 @@ def test_sign_in_again_action_signs_in_for_that_profile(
     note, callback = backend.shown[0]
     callback(note, SIGN_IN_AGAIN)
     qtbot.waitUntil(lambda: "sign_in" in service.names())
-    assert ("sign_in", (target.region, target.profile_name, False)) in service.calls
+    assert ("sign_in", (target.region, target.profile_name, False, None)) in service.calls
 
 
-def test_a_burst_after_sleep_becomes_one_summary(qtbot: QtBot, service: FakeService, actions: SessionActions) -> None:
+def test_a_burst_after_sleep_becomes_one_summary(
+    qtbot: QtBot, service: RecordingSessionService, actions: SessionActions
+) -> None:
     first, second, third = service.fill(3)
     backend = RecordingBackend()
     notifier = Notifier(actions, backend, burst_ms=50)

@@ -8,10 +8,10 @@ from core.domain.model import CredentialMode
 from core.storage.settings import Settings
 from gui.settings_dialog import LOGIN_SESSION_NOTE, SettingsDialog, parse_leads
 from gui.tasks import TaskRunner
-from tests.gui.fakes import FakeService
+from tests.doubles.session_service import RecordingSessionService
 
 
-def test_round_trip_through_the_service(qtbot: QtBot, service: FakeService, runner: TaskRunner) -> None:
+def test_round_trip_through_the_service(qtbot: QtBot, service: RecordingSessionService, runner: TaskRunner) -> None:
     service._settings = Settings(default_region="eu-west-1")
     autostart_calls: list[bool] = []
     dialog = SettingsDialog(service, runner, set_autostart=autostart_calls.append, autostart_enabled=lambda: False)
@@ -46,7 +46,7 @@ def test_round_trip_through_the_service(qtbot: QtBot, service: FakeService, runn
     assert again.edited_settings() == saved
 
 
-def test_invalid_lead_times_disable_ok(qtbot: QtBot, service: FakeService, runner: TaskRunner) -> None:
+def test_invalid_lead_times_disable_ok(qtbot: QtBot, service: RecordingSessionService, runner: TaskRunner) -> None:
     dialog = SettingsDialog(service, runner, set_autostart=lambda _on: None, autostart_enabled=lambda: False)
     qtbot.addWidget(dialog)
     ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)

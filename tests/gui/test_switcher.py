@@ -8,10 +8,10 @@ from gui.actions import SessionActions
 from gui.doctor import DoctorPanel, Finding
 from gui.switcher import SwitcherWindow
 from gui.tasks import TaskRunner
-from tests.gui.fakes import FakeService
+from tests.doubles.session_service import RecordingSessionService
 
 
-def make_switcher(qtbot: QtBot, service: FakeService, actions: SessionActions) -> SwitcherWindow:
+def make_switcher(qtbot: QtBot, service: RecordingSessionService, actions: SessionActions) -> SwitcherWindow:
     window = SwitcherWindow(actions)
     qtbot.addWidget(window)
     service.events.subscribe(window.on_event)
@@ -19,7 +19,9 @@ def make_switcher(qtbot: QtBot, service: FakeService, actions: SessionActions) -
     return window
 
 
-def test_empty_state_explains_how_to_sign_in(qtbot: QtBot, service: FakeService, actions: SessionActions) -> None:
+def test_empty_state_explains_how_to_sign_in(
+    qtbot: QtBot, service: RecordingSessionService, actions: SessionActions
+) -> None:
     window = make_switcher(qtbot, service, actions)
     assert window.pages.currentWidget() is window.empty
     assert "Sign in…" in window.empty.text()
@@ -28,7 +30,7 @@ def test_empty_state_explains_how_to_sign_in(qtbot: QtBot, service: FakeService,
     assert window.pages.currentWidget() is not window.empty
 
 
-def test_filter_as_you_type(qtbot: QtBot, service: FakeService, actions: SessionActions) -> None:
+def test_filter_as_you_type(qtbot: QtBot, service: RecordingSessionService, actions: SessionActions) -> None:
     sessions = service.fill(5)
     window = make_switcher(qtbot, service, actions)
     assert window.proxy.rowCount() == 5
@@ -43,7 +45,9 @@ def test_filter_as_you_type(qtbot: QtBot, service: FakeService, actions: Session
     assert window.proxy.rowCount() == 1
 
 
-def test_enter_makes_the_selected_session_active(qtbot: QtBot, service: FakeService, actions: SessionActions) -> None:
+def test_enter_makes_the_selected_session_active(
+    qtbot: QtBot, service: RecordingSessionService, actions: SessionActions
+) -> None:
     sessions = service.fill(3, active=0)
     window = make_switcher(qtbot, service, actions)
     window.table.setFocus()
@@ -55,7 +59,9 @@ def test_enter_makes_the_selected_session_active(qtbot: QtBot, service: FakeServ
     assert window.model.index(1, 0).data().endswith("(active)")
 
 
-def test_delete_signs_out_after_confirmation(qtbot: QtBot, service: FakeService, actions: SessionActions) -> None:
+def test_delete_signs_out_after_confirmation(
+    qtbot: QtBot, service: RecordingSessionService, actions: SessionActions
+) -> None:
     sessions = service.fill(2)
     asked: list[str] = []
     answers = iter([False, True])
@@ -77,7 +83,7 @@ def test_delete_signs_out_after_confirmation(qtbot: QtBot, service: FakeService,
     assert window.model.rowCount() == 1
 
 
-def test_f2_renames_the_profile(qtbot: QtBot, service: FakeService, actions: SessionActions) -> None:
+def test_f2_renames_the_profile(qtbot: QtBot, service: RecordingSessionService, actions: SessionActions) -> None:
     sessions = service.fill(2)
     actions.ask_text = lambda _p, _t, _l, current: current + "-renamed"
     window = make_switcher(qtbot, service, actions)
@@ -87,7 +93,9 @@ def test_f2_renames_the_profile(qtbot: QtBot, service: FakeService, actions: Ses
     assert window.model.index(1, 0).data().startswith(sessions[1].profile_name + "-renamed")
 
 
-def test_details_show_arn_and_cloudtrail_history(qtbot: QtBot, service: FakeService, actions: SessionActions) -> None:
+def test_details_show_arn_and_cloudtrail_history(
+    qtbot: QtBot, service: RecordingSessionService, actions: SessionActions
+) -> None:
     sessions = service.fill(2)
     window = make_switcher(qtbot, service, actions)
     window.table.selectRow(0)
@@ -99,7 +107,7 @@ def test_details_show_arn_and_cloudtrail_history(qtbot: QtBot, service: FakeServ
 
 
 def test_doctor_findings_with_fix_button(
-    qtbot: QtBot, service: FakeService, actions: SessionActions, runner: TaskRunner
+    qtbot: QtBot, service: RecordingSessionService, actions: SessionActions, runner: TaskRunner
 ) -> None:
     service.fill(1)
     findings = [Finding("Profile old: sts_regional_endpoints is not set", "detail", "Fix", "old")]

@@ -11,7 +11,8 @@ from gui.actions import SessionActions
 from gui.dialogs import RegionChoice
 from gui.icons import IconSet, TrayStatus
 from gui.tray import TrayController
-from tests.gui.fakes import FakeService, ManualClock
+from tests.doubles.clock import ManualClock
+from tests.doubles.session_service import RecordingSessionService
 
 
 def make_tray(actions: SessionActions, calls: list[str] | None = None) -> TrayController:
@@ -39,7 +40,9 @@ def texts(tray: TrayController) -> list[str]:
     return [a.text() for a in tray.menu.actions() if not a.isSeparator()]
 
 
-def test_menu_lists_sessions_with_a_check_on_the_active_one(service: FakeService, actions: SessionActions) -> None:
+def test_menu_lists_sessions_with_a_check_on_the_active_one(
+    service: RecordingSessionService, actions: SessionActions
+) -> None:
     sessions = service.fill(3, active=1)
     tray = make_tray(actions)
     items = texts(tray)
@@ -52,7 +55,9 @@ def test_menu_lists_sessions_with_a_check_on_the_active_one(service: FakeService
     assert items[-5:] == ["Sign in…", "Sign in on another device…", "Open switcher…", "Settings…", "Quit"]
 
 
-def test_choosing_a_session_makes_it_active(qtbot: QtBot, service: FakeService, actions: SessionActions) -> None:
+def test_choosing_a_session_makes_it_active(
+    qtbot: QtBot, service: RecordingSessionService, actions: SessionActions
+) -> None:
     sessions = service.fill(3, active=0)
     tray = make_tray(actions)
     service.events.subscribe(tray.on_event)
@@ -63,7 +68,9 @@ def test_choosing_a_session_makes_it_active(qtbot: QtBot, service: FakeService, 
     assert not tray.session_actions[sessions[0].id].isChecked()
 
 
-def test_manage_submenu_refreshes_and_signs_out(qtbot: QtBot, service: FakeService, actions: SessionActions) -> None:
+def test_manage_submenu_refreshes_and_signs_out(
+    qtbot: QtBot, service: RecordingSessionService, actions: SessionActions
+) -> None:
     sessions = service.fill(5, active=0)
     actions.confirm = lambda *_: True
     tray = make_tray(actions)
@@ -83,7 +90,7 @@ def test_manage_submenu_refreshes_and_signs_out(qtbot: QtBot, service: FakeServi
 
 
 def test_countdown_ticks_while_the_menu_is_open(
-    qtbot: QtBot, service: FakeService, actions: SessionActions, clock: ManualClock
+    qtbot: QtBot, service: RecordingSessionService, actions: SessionActions, clock: ManualClock
 ) -> None:
     sessions = service.fill(1)
     tray = make_tray(actions)
@@ -101,7 +108,7 @@ def test_countdown_ticks_while_the_menu_is_open(
     qtbot.waitUntil(lambda: not tray.countdown_running())
 
 
-def test_sign_in_is_disabled_with_five_sessions(service: FakeService, actions: SessionActions) -> None:
+def test_sign_in_is_disabled_with_five_sessions(service: RecordingSessionService, actions: SessionActions) -> None:
     service.fill(5)
     tray = make_tray(actions)
     assert not tray.sign_in_action.isEnabled()
@@ -111,7 +118,7 @@ def test_sign_in_is_disabled_with_five_sessions(service: FakeService, actions: S
 
 
 def test_sign_in_enabled_below_five_and_starts_sign_in(
-    qtbot: QtBot, service: FakeService, actions: SessionActions
+    qtbot: QtBot, service: RecordingSessionService, actions: SessionActions
 ) -> None:
     service.fill(4)
     tray = make_tray(actions)
@@ -120,13 +127,13 @@ def test_sign_in_enabled_below_five_and_starts_sign_in(
     actions.ask_region = lambda _parent, _current: RegionChoice("eu-west-2")
     tray.sign_in_action.trigger()
     qtbot.waitUntil(lambda: len(service.sessions()) == 5)
-    assert service.calls[0] == ("sign_in", ("eu-west-2", None, False))
+    assert service.calls[0] == ("sign_in", ("eu-west-2", None, False, None))
     assert not tray.sign_in_action.isEnabled()
     assert service.settings().default_region == "eu-west-2"
 
 
 def test_icon_and_tooltip_follow_the_worst_state(
-    service: FakeService, actions: SessionActions, clock: ManualClock
+    service: RecordingSessionService, actions: SessionActions, clock: ManualClock
 ) -> None:
     tray = make_tray(actions)
     assert status(tray) is TrayStatus.EMPTY
@@ -146,7 +153,7 @@ def test_icon_and_tooltip_follow_the_worst_state(
     assert not tray.tray.icon().isNull()
 
 
-def test_menu_commands(service: FakeService, actions: SessionActions) -> None:
+def test_menu_commands(service: RecordingSessionService, actions: SessionActions) -> None:
     calls: list[str] = []
     tray = make_tray(actions, calls)
     tray.switcher_action.trigger()

@@ -1,4 +1,4 @@
-"""Runs inside a real X server with a tray host (started by test_x11_tray.py).
+"""Runs inside a real X server with a tray host (started by test_tray_x11.py).
 
 Prints one JSON line describing what it saw: tray availability, the icon,
 a real balloon and its click, and (on a D-Bus session with a notification
@@ -23,8 +23,9 @@ from gui.app import NOTIFICATION_BURST_MS, TrayApp
 from gui.errors import ErrorPresenter
 from gui.icons import IconSet
 from gui.notify import FreedesktopBackend, TrayBalloonBackend
-from gui.preview import InMemorySessionService, sample_sessions
 from gui.tasks import TaskRunner
+from tests.doubles.session_service import InMemorySessionService
+from tests.doubles.sessions import sample_sessions
 
 
 async def wait_for(predicate: Any, limit: float = 10.0) -> bool:

@@ -15,7 +15,7 @@ from core.domain.events import EventKind, SessionEvent
 from core.domain.model import Credentials, SessionSecrets, SessionState
 from core.sessions.policy import backoff_delay, refresh_margin
 from core.storage.settings import Settings
-from tests.doubles.enginefakes import Rig, make_rig
+from tests.doubles.manager_rig import Rig, make_rig
 
 
 def run(coro: object) -> None:

@@ -20,7 +20,7 @@ from core.sessions.importer import (
 )
 from core.storage.logincache import cache_file_path, write_login_cache
 from core.storage.paths import AppPaths
-from tests.core.storage.test_logincache import SECRET, damaged_pem, make_entry
+from tests.doubles.logincache import SECRET, damaged_pem, make_entry
 
 GOOD = "arn:aws:iam::111122223333:user/alice"
 MISSING = "arn:aws:iam::111122223333:user/gone"

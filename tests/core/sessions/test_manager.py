@@ -16,7 +16,9 @@ from core.sessions.manager import SessionManager
 from core.sessions.profiles import credential_process_command
 from core.storage.paths import AppPaths
 from core.storage.settings import Settings
-from tests.doubles.enginefakes import ARNS, Rig, fake_sleep, make_rig, read_config
+from tests.doubles.clock import fake_sleep
+from tests.doubles.manager_rig import Rig, make_rig, read_config
+from tests.doubles.sessions import ARNS
 
 
 def run(coro: object) -> None:

@@ -17,7 +17,8 @@ from core.domain.errors import SessionLimitReached, SignInRequired, TransientSer
 from core.domain.model import CredentialMode, SessionState
 from core.storage.logincache import cache_file_path, read_login_cache
 from core.storage.paths import AppPaths
-from tests.doubles.emulator_rig import ApprovingBrowser, make_manager, point_sdk_at, refused
+from tests.doubles.browser import ApprovingBrowser
+from tests.doubles.emulator_rig import make_manager, point_sdk_at, refused
 from tests.support.emulator import REPO_ROOT, EmulatorHandle
 
 pytestmark = pytest.mark.slow

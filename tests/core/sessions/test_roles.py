@@ -14,7 +14,7 @@ from core.domain.events import EventKind, SessionEvent
 from core.domain.model import Credentials, Identity, SessionState
 from core.domain.roles import RoleSettings
 from core.sessions.roles import RoleProfiles
-from tests.doubles.enginefakes import Rig, make_rig, read_config
+from tests.doubles.manager_rig import Rig, make_rig, read_config
 
 DEPLOY = "arn:aws:iam::444455556666:role/Deploy"
 USER_TEXT = (

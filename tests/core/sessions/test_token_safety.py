@@ -19,7 +19,8 @@ from core.domain.model import Credentials, Session, SessionSecrets, SessionState
 from core.sessions.service import SessionService
 from core.sessions.tokensafe import TokenNotStored
 from credproc.exitcodes import ExitCode
-from tests.doubles.enginefakes import MemorySecretStore, Rig, make_rig
+from tests.doubles.manager_rig import Rig, make_rig
+from tests.doubles.secret_store import MemorySecretStore
 
 LOCKED = SecretStoreUnavailable("The OS keyring is locked.")
 

@@ -11,8 +11,6 @@ from datetime import timedelta
 import keyring
 import keyring.backends.fail
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from keyring.backend import KeyringBackend
 from keyring.errors import KeyringLocked
 
@@ -29,8 +27,10 @@ from core.storage.secrets import (
     keyring_username,
 )
 from core.storage.settings import Settings
-from tests.core.storage.test_store import make_session
-from tests.doubles.enginefakes import ARNS, START, FakeClock, FakeService, FakeSigninClient, fake_sleep
+from tests.doubles.clock import ManualClock, fake_sleep
+from tests.doubles.logincache import fresh_pem
+from tests.doubles.sessions import ARNS, START, build_session
+from tests.doubles.signin_service import FakeSignIn, FakeSigninClient
 from tests.support import keyrings as test_keyrings
 
 SECRETS = SessionSecrets("ASOR-refresh-token-value", "-----BEGIN EC PRIVATE KEY-----x", "client", "id.tok.en")
@@ -50,7 +50,7 @@ class LockedKeyring(KeyringBackend):
 
 
 def test_keyring_entry_is_named_on_purpose_and_holds_one_json_value() -> None:
-    session = make_session()
+    session = build_session()
     store = KeyringSecretStore()
     store.save(session, SECRETS)
     entries = test_keyrings.TestFileKeyring().entries()  # type: ignore[no-untyped-call]
@@ -73,7 +73,7 @@ def test_keyring_entry_is_named_on_purpose_and_holds_one_json_value() -> None:
 def test_concurrent_saves_of_different_sessions_lose_nothing() -> None:
     # The engine stores five sessions' new tokens from worker threads at once.
     store = KeyringSecretStore()
-    sessions = [make_session(arn) for arn in ARNS[:5]]
+    sessions = [build_session(arn) for arn in ARNS[:5]]
 
     def save_many(index: int) -> None:
         for round_ in range(15):
@@ -88,7 +88,7 @@ def test_concurrent_saves_of_different_sessions_lose_nothing() -> None:
 
 
 def test_a_damaged_keyring_value_means_sign_in_again() -> None:
-    session = make_session()
+    session = build_session()
     keyring.set_password(KEYRING_SERVICE, keyring_username(session.id), "not json")
     with pytest.raises(SignInRequired) as info:
         KeyringSecretStore().load(session)
@@ -100,7 +100,7 @@ def test_no_keyring_is_an_actionable_error_not_a_fallback() -> None:
     keyring.set_keyring(keyring.backends.fail.Keyring())  # type: ignore[no-untyped-call]
     store = KeyringSecretStore()
     with pytest.raises(SecretStoreUnavailable) as info:
-        store.save(make_session(), SECRETS)
+        store.save(build_session(), SECRETS)
     message = info.value.user_message
     assert "gnome-keyring" in message
     assert "KWallet" in message
@@ -114,13 +114,13 @@ def test_no_keyring_is_an_actionable_error_not_a_fallback() -> None:
 def test_a_locked_keyring_says_unlock_it() -> None:
     keyring.set_keyring(LockedKeyring())  # type: ignore[no-untyped-call]
     with pytest.raises(SecretStoreUnavailable, match=r"locked\. Unlock it"):
-        KeyringSecretStore().load(make_session())
+        KeyringSecretStore().load(build_session())
 
 
 def test_plaintext_files_are_private() -> None:
     paths = AppPaths.from_environment()
     store = PlaintextFileSecretStore(paths.plaintext_secrets_dir)
-    session = make_session()
+    session = build_session()
     store.save(session, SECRETS)
     path = store.path_for(session)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -131,8 +131,8 @@ def test_plaintext_files_are_private() -> None:
 
 
 def _manager(settings: Settings) -> tuple[SessionManager, list[str]]:
-    clock = FakeClock()
-    service = FakeService(clock, next_arns=["arn:aws:sts::111122223333:assumed-role/Admin/alice"])
+    clock = ManualClock()
+    service = FakeSignIn(clock, next_arns=["arn:aws:sts::111122223333:assumed-role/Admin/alice"])
     opened: list[str] = []
     manager = SessionManager(
         AppPaths.from_environment(),
@@ -162,19 +162,12 @@ def test_plaintext_only_when_the_user_opted_in() -> None:
     assert saved.refresh_token.startswith("ASOR")
 
 
-def _pem() -> str:
-    key = ec.generate_private_key(ec.SECP256R1())
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
-    ).decode()
-
-
 def test_login_cache_is_the_single_home_of_a_login_session_token() -> None:
     paths = AppPaths.from_environment()
-    session = make_session(credential_mode=CredentialMode.LOGIN_SESSION)
+    session = build_session(credential_mode=CredentialMode.LOGIN_SESSION)
     store = LoginCacheSecretStore(paths.login_cache_dir)
     assert store.load(session) is None
-    secrets = SessionSecrets("ASOR-1", _pem(), "arn:aws:signin:::devtools/same-device", None)
+    secrets = SessionSecrets("ASOR-1", fresh_pem(), "arn:aws:signin:::devtools/same-device", None)
     creds = Credentials("ASIA1", "secret", "token", START + timedelta(minutes=15), session.account_id)
     store.save(session, secrets, creds)
     path = cache_file_path(paths.login_cache_dir, session.identity.arn)

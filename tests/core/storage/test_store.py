@@ -8,42 +8,34 @@ import stat
 import threading
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from core.domain.errors import CacheFileError, ConfigFileError
 from core.domain.events import EventBus, EventKind, SessionEvent
 from core.domain.model import (
-    CredentialMode,
     Credentials,
-    Identity,
     RefreshRecord,
     Session,
     SessionState,
-    session_id_for,
 )
 from core.storage.paths import AppPaths
 from core.storage.store import MIGRATIONS, STORE_VERSION, SessionStore, SessionTable, StoreState
-from tests.doubles.enginefakes import ARNS, START
+from tests.doubles.sessions import ARNS, START, build_session
+
+STORED_FIELDS: dict[str, Any] = {
+    "state": SessionState.RETRYING,
+    "state_reason": "AWS Sign-In is busy.",
+    "last_refresh_at": START,
+    "history": (RefreshRecord(START, "CreateOAuth2Token", "ok"),),
+    "sign_in_region": "us-east-1",
+}
+"""Every optional field set, so that a round trip shows each one survives."""
 
 
-def make_session(arn: str = ARNS[0], **changes: object) -> Session:
-    session = Session(
-        id=session_id_for(arn),
-        identity=Identity.from_arn(arn),
-        region="eu-west-1",
-        profile_name="dev",
-        credential_mode=CredentialMode.CREDENTIAL_PROCESS,
-        signed_in_at=START,
-        session_ends_at=START + timedelta(hours=12),
-        state=SessionState.RETRYING,
-        state_reason="AWS Sign-In is busy.",
-        credentials_expire_at=START + timedelta(minutes=15),
-        last_refresh_at=START,
-        history=(RefreshRecord(START, "CreateOAuth2Token", "ok"),),
-        sign_in_region="us-east-1",
-    )
-    return session.evolve(**changes)
+def stored_session(arn: str = ARNS[0], **changes: Any) -> Session:
+    return build_session(arn, **{**STORED_FIELDS, **changes})
 
 
 @pytest.fixture
@@ -56,7 +48,7 @@ def mode_of(path: Path) -> int:
 
 
 def test_round_trip_is_versioned_private_and_holds_no_secret(store: SessionStore) -> None:
-    session = make_session()
+    session = stored_session()
     store.save(StoreState(session.id, (session,)))
     document = json.loads(store.path.read_text())
     assert document["version"] == STORE_VERSION == 1
@@ -84,7 +76,7 @@ def test_a_damaged_file_is_named_and_never_overwritten(store: SessionStore, cont
         table.sync()
     assert str(store.path) in info.value.user_message
     with pytest.raises(ConfigFileError):
-        table.mutate(lambda state: state.with_session(make_session()))
+        table.mutate(lambda state: state.with_session(stored_session()))
     assert store.path.read_text() == content
 
 
@@ -96,7 +88,7 @@ def test_a_newer_format_is_refused_untouched(store: SessionStore) -> None:
 
 
 def test_old_formats_are_migrated_step_by_step(store: SessionStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    session = make_session()
+    session = stored_session()
     monkeypatch.setattr("core.storage.store.STORE_VERSION", 3)
     monkeypatch.setitem(
         MIGRATIONS, 1, lambda d: {**d, "sessions": [{**s, "region": "ap-south-1"} for s in d["sessions"]]}
@@ -154,7 +146,7 @@ def test_table_announces_what_another_process_changed(store: SessionStore) -> No
     mine = SessionTable(store, bus)
     other = SessionTable(SessionStore(store.paths), EventBus())
     mine.sync()
-    first, second = make_session(ARNS[0]), make_session(ARNS[1], profile_name="ops")
+    first, second = stored_session(ARNS[0]), stored_session(ARNS[1], profile_name="ops")
     other.mutate(lambda s: StoreState(first.id, (first, second)))
     assert mine.sync()
     assert [e.kind for e in events] == [EventKind.ADDED, EventKind.ADDED, EventKind.ACTIVE_CHANGED]
@@ -171,14 +163,14 @@ def test_mutations_apply_to_what_is_on_disk_now(store: SessionStore) -> None:
     b = SessionTable(SessionStore(store.paths), EventBus())
     a.sync()
     b.sync()
-    first, second = make_session(ARNS[0]), make_session(ARNS[1], profile_name="ops")
+    first, second = stored_session(ARNS[0]), stored_session(ARNS[1], profile_name="ops")
     a.mutate(lambda s: s.with_session(first))
     b.mutate(lambda s: s.with_session(second))  # b's view was stale: must not drop `first`
     assert {s.id for s in store.load().sessions} == {first.id, second.id}
 
 
 def test_the_active_role_is_kept_with_its_session_and_goes_with_it(store: SessionStore) -> None:
-    session = make_session()
+    session = stored_session()
     store.save(StoreState(session.id, (session,), "deploy"))
     assert json.loads(store.path.read_text())["active_role"] == "deploy"
     loaded = store.load()

@@ -5,15 +5,13 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime, timedelta
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-
 from cli.context import Cli
 from cli.main import main
 from core.domain.model import Credentials, SessionSecrets
 from core.storage.logincache import LoginCacheEntry, cache_file_path, read_login_cache, write_login_cache
 from core.storage.paths import AppPaths
 from core.storage.store import SessionStore
+from tests.doubles.logincache import fresh_pem
 
 ARN = "arn:aws:sts::111122223333:assumed-role/Admin/alice"
 
@@ -22,13 +20,7 @@ def test_import_keeps_the_sign_in_region_of_the_cache_when_the_profile_region_di
     # botocore refreshes in the cache's signInRegion: the token belongs to that Region's
     # AWS Sign-In, whatever `region` the profile names for other services.
     paths = AppPaths.from_environment()
-    pem = (
-        ec.generate_private_key(ec.SECP256R1())
-        .private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
-        )
-        .decode()
-    )
+    pem = fresh_pem()
     credentials = Credentials("ASIA1", "secret", "token", datetime.now(UTC) + timedelta(minutes=14), "111122223333")
     secrets = SessionSecrets("ASOR-1", pem, "arn:aws:signin:::devtools/same-device", None)
     cache = cache_file_path(paths.login_cache_dir, ARN)

@@ -17,7 +17,7 @@ from gui.dialogs import DialogCodePrompt, RegionChoice
 from gui.errors import ErrorPresenter
 from gui.icons import IconSet
 from gui.tasks import TaskRunner
-from tests.gui.fakes import RecordingSink
+from tests.doubles.front_end import RecordingSink
 from tests.support.browser import CHROMIUM, headless_chromium
 from tests.support.emulator import EmulatorHandle
 

@@ -1,14 +1,16 @@
-"""An in-memory :class:`core.sessions.service.SessionService` for previews.
+"""In-memory stand-ins for :class:`core.sessions.service.SessionService`.
 
-Used to render the documentation screenshots and by the GUI tests (which
-extend it). It keeps sessions in a dict and publishes the same events
-core does; it never touches the network, the AWS files or the keyring.
+:class:`InMemorySessionService` keeps sessions in a dict and publishes the
+same events core does; it never touches the network, the AWS files or the
+keyring. It backs the GUI tests and the documentation screenshots.
+:class:`RecordingSessionService` adds a log of every call and scripted failures.
 """
 
 from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
+from typing import Any
 
 from core.domain.errors import SessionLimitReached, SessionNotFound
 from core.domain.events import EventBus, EventKind, SessionEvent
@@ -23,76 +25,8 @@ from core.domain.model import (
 )
 from core.domain.ports import Clock, SystemClock
 from core.storage.settings import Settings
-from gui.preview_roles import InMemoryRoles
-
-SAMPLE_ARNS = (
-    ("arn:aws:sts::111122223333:assumed-role/Admin/alice", "eu-west-1", "work-admin"),
-    ("arn:aws:sts::111122223333:assumed-role/ReadOnly/alice", "eu-west-1", "work-readonly"),
-    ("arn:aws:sts::444455556666:assumed-role/Developer/alice", "us-east-2", "sandbox-dev"),
-    ("arn:aws:iam::777788889999:user/alice", "eu-central-1", "personal"),
-    ("arn:aws:sts::222233334444:assumed-role/BillingViewer/alice", "us-east-1", "billing"),
-)
-
-
-def make_session(
-    arn: str,
-    region: str,
-    profile: str,
-    now: datetime,
-    *,
-    age: timedelta = timedelta(hours=1),
-    duration: timedelta = timedelta(hours=12),
-    state: SessionState = SessionState.FRESH,
-) -> Session:
-    """A plausible session snapshot signed in ``age`` ago."""
-    signed_in = now - age
-    # The engine renews 15-minute credentials when 60% of them is left: every 6 minutes.
-    last = now - timedelta(minutes=(age.total_seconds() // 60) % 6)
-    history = [
-        RefreshRecord(signed_in, "AuthorizeOAuth2Access", "ok"),
-        RefreshRecord(signed_in, "CreateOAuth2Token", "ok"),
-    ]
-    moment = signed_in + timedelta(minutes=6)
-    while moment <= now:
-        history.append(RefreshRecord(moment, "CreateOAuth2Token", "ok"))
-        moment += timedelta(minutes=6)
-    if state is SessionState.NEEDS_SIGN_IN:
-        history.append(RefreshRecord(now, "CreateOAuth2Token", "TOKEN_EXPIRED"))
-    return Session(
-        id=session_id_for(arn),
-        identity=Identity.from_arn(arn),
-        region=region,
-        profile_name=profile,
-        credential_mode=CredentialMode.CREDENTIAL_PROCESS,
-        signed_in_at=signed_in,
-        session_ends_at=signed_in + duration,
-        state=state,
-        credentials_expire_at=last + timedelta(minutes=15) if state is SessionState.FRESH else None,
-        last_refresh_at=last,
-        history=tuple(history),
-    )
-
-
-def sample_sessions(now: datetime, count: int = MAX_SESSIONS) -> list[Session]:
-    """``count`` varied sessions: fresh, one ending soon, one that needs a sign-in."""
-    ages = (
-        timedelta(hours=2, minutes=13),
-        timedelta(hours=11, minutes=38),
-        timedelta(minutes=41),
-        timedelta(hours=6, minutes=2),
-        timedelta(hours=12, minutes=30),
-    )
-    states = (
-        SessionState.FRESH,
-        SessionState.FRESH,
-        SessionState.FRESH,
-        SessionState.FRESH,
-        SessionState.NEEDS_SIGN_IN,
-    )
-    return [
-        make_session(arn, region, profile, now, age=ages[i], state=states[i])
-        for i, (arn, region, profile) in enumerate(SAMPLE_ARNS[:count])
-    ]
+from tests.doubles.roles import InMemoryRoles
+from tests.doubles.sessions import SAMPLE_ARNS, sample_session, sample_sessions
 
 
 class InMemorySessionService:
@@ -107,7 +41,8 @@ class InMemorySessionService:
         self.lifecycle: list[str] = []
         """``start`` and ``stop``, in the order they were awaited."""
         self.sign_in_delay = 0.0
-        self._next_sample = 0
+        self.sign_in_as: str | None = None
+        """The ARN every sign-in returns (None: the first sample identity not signed in yet)."""
         self.roles = InMemoryRoles(self.sessions, self._events, lambda: self._active, self._make_active_quietly)
 
     # -- seeding ---------------------------------------------------------------
@@ -175,10 +110,13 @@ class InMemorySessionService:
         if self.sign_in_delay:
             await asyncio.sleep(self.sign_in_delay)
         now = self.now()
-        arn, _region, default_profile = next(
-            (a for a in SAMPLE_ARNS if session_id_for(a[0]) not in self._sessions), SAMPLE_ARNS[0]
-        )
-        session = make_session(arn, region, profile_name or default_profile, now, age=timedelta(0))
+        if self.sign_in_as is not None:
+            arn, default_profile = self.sign_in_as, Identity.from_arn(self.sign_in_as).default_profile_name
+        else:
+            arn, _region, default_profile = next(
+                (a for a in SAMPLE_ARNS if session_id_for(a[0]) not in self._sessions), SAMPLE_ARNS[0]
+            )
+        session = sample_session(arn, region, profile_name or default_profile, now, age=timedelta(0))
         if credential_mode is not None:
             session = session.evolve(credential_mode=credential_mode)
         self.publish(EventKind.ADDED, session)
@@ -188,6 +126,8 @@ class InMemorySessionService:
 
     async def refresh(self, session_id: str) -> Session:
         session = self._get(session_id)
+        if session.state in (SessionState.NEEDS_SIGN_IN, SessionState.ENDED):
+            return session  # only a new sign-in brings it back
         now = self.now()
         session = session.evolve(
             state=SessionState.FRESH,
@@ -224,3 +164,67 @@ class InMemorySessionService:
 
     async def update_settings(self, settings: Settings) -> None:
         self._settings = settings
+
+
+class RecordingSessionService(InMemorySessionService):
+    """The in-memory service, recording every call a front end makes; ``fail_with`` makes each call raise."""
+
+    def __init__(self, clock: Clock, settings: Settings | None = None) -> None:
+        super().__init__(clock, settings)
+        self.calls: list[tuple[str, tuple[Any, ...]]] = []
+        self.fail_with: BaseException | None = None
+        """Raised by every recorded call."""
+        self.fail: dict[str, BaseException] = {}
+        """Raised by the named call only."""
+        self.started = asyncio.Event()
+        """Set once :meth:`start` ran."""
+
+    def fill(self, count: int = 5, active: int | None = 0) -> list[Session]:
+        self.seed(sample_sessions(self.now(), count))
+        ordered = self.sessions()
+        self.seed(ordered, ordered[active].id if active is not None and ordered else None)
+        return ordered
+
+    async def _maybe_fail(self, name: str, *args: Any) -> None:
+        self.calls.append((name, args))
+        failure = self.fail.get(name, self.fail_with)
+        if failure is not None:
+            raise failure
+
+    async def start(self) -> None:
+        await super().start()
+        self.started.set()
+
+    async def sign_in(
+        self,
+        region: str,
+        profile_name: str | None = None,
+        *,
+        remote: bool = False,
+        credential_mode: CredentialMode | None = None,
+    ) -> Session:
+        await self._maybe_fail("sign_in", region, profile_name, remote, credential_mode)
+        return await super().sign_in(region, profile_name, remote=remote, credential_mode=credential_mode)
+
+    async def refresh(self, session_id: str) -> Session:
+        await self._maybe_fail("refresh", session_id)
+        return await super().refresh(session_id)
+
+    async def sign_out(self, session_id: str) -> None:
+        await self._maybe_fail("sign_out", session_id)
+        await super().sign_out(session_id)
+
+    async def set_active(self, session_id: str) -> None:
+        await self._maybe_fail("set_active", session_id)
+        await super().set_active(session_id)
+
+    async def rename_profile(self, session_id: str, profile_name: str) -> Session:
+        await self._maybe_fail("rename_profile", session_id, profile_name)
+        return await super().rename_profile(session_id, profile_name)
+
+    async def set_region(self, session_id: str, region: str) -> Session:
+        await self._maybe_fail("set_region", session_id, region)
+        return await super().set_region(session_id, region)
+
+    def names(self) -> list[str]:
+        return [name for name, _ in self.calls]

@@ -12,6 +12,7 @@ import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -29,121 +30,34 @@ from core.domain.errors import (
     SignInRequired,
     TransientServiceError,
 )
-from core.domain.events import EventBus, EventKind, SessionEvent
-from core.domain.model import CredentialMode, Identity, Session, SessionState, session_id_for
+from core.domain.events import EventKind, SessionEvent
+from core.domain.model import CredentialMode, Session, SessionState, session_id_for
 from core.storage.paths import AppPaths
 from core.storage.settings import Settings, load_settings, save_settings
-from gui.preview_roles import InMemoryRoles
-from tests.credproc.test_fastpath import write_credentials
+from tests.doubles.clock import ManualClock
+from tests.doubles.credentials import write_credentials
+from tests.doubles.session_service import RecordingSessionService
+from tests.doubles.sessions import build_session
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 ARN_A = "arn:aws:sts::111122223333:assumed-role/Admin/alice"
 ARN_B = "arn:aws:iam::444455556666:user/bob"
 
 
-def make_session(arn: str, profile: str, **changes: object) -> Session:
-    session = Session(
-        id=session_id_for(arn),
-        identity=Identity.from_arn(arn),
-        region="eu-west-1",
-        profile_name=profile,
-        credential_mode=CredentialMode.CREDENTIAL_PROCESS,
-        signed_in_at=NOW - timedelta(hours=1),
-        session_ends_at=NOW + timedelta(hours=11),
+def cli_session(arn: str, profile: str, **changes: Any) -> Session:
+    return build_session(
+        arn,
+        now=NOW,
+        profile=profile,
+        age=timedelta(hours=1),
         credentials_expire_at=NOW + timedelta(minutes=10),
+        **changes,
     )
-    return session.evolve(**changes)
-
-
-@dataclass
-class FakeService:
-    """Records intents; raises what a test puts in ``fail``."""
-
-    items: list[Session] = field(default_factory=list)
-    active: str | None = None
-    current: Settings = field(default_factory=Settings)
-    fail: dict[str, BaseException] = field(default_factory=dict)
-    calls: list[tuple[str, object]] = field(default_factory=list)
-    bus: EventBus = field(default_factory=EventBus)
-    started: asyncio.Event | None = None
-
-    @property
-    def events(self) -> EventBus:
-        return self.bus
-
-    @property
-    def role_profiles(self) -> InMemoryRoles:
-        return InMemoryRoles(self.sessions, self.bus, lambda: self.active, lambda sid: setattr(self, "active", sid))
-
-    def sessions(self) -> list[Session]:
-        return list(self.items)
-
-    def active_session_id(self) -> str | None:
-        return self.active
-
-    def settings(self) -> Settings:
-        return self.current
-
-    def now(self) -> datetime:
-        return NOW
-
-    def can_add_session(self) -> bool:
-        return len(self.items) < 5
-
-    def _maybe_fail(self, name: str) -> None:
-        if name in self.fail:
-            raise self.fail[name]
-
-    async def start(self) -> None:
-        self.calls.append(("start", None))
-        if self.started is not None:
-            self.started.set()
-        self._maybe_fail("start")
-
-    async def stop(self) -> None:
-        self.calls.append(("stop", None))
-
-    async def sign_in(
-        self,
-        region: str,
-        profile_name: str | None = None,
-        *,
-        remote: bool = False,
-        credential_mode: CredentialMode | None = None,
-    ) -> Session:
-        self.calls.append(("sign_in", (region, profile_name, remote, credential_mode)))
-        self._maybe_fail("sign_in")
-        session = make_session(ARN_A, profile_name or "111122223333-Admin", region=region)
-        self.items.append(session)
-        return session
-
-    async def refresh(self, session_id: str) -> Session:
-        self.calls.append(("refresh", session_id))
-        self._maybe_fail("refresh")
-        return next(s for s in self.items if s.id == session_id)
-
-    async def sign_out(self, session_id: str) -> None:
-        self.calls.append(("sign_out", session_id))
-        self.items = [s for s in self.items if s.id != session_id]
-
-    async def set_active(self, session_id: str) -> None:
-        self.calls.append(("set_active", session_id))
-        self.active = session_id
-
-    async def rename_profile(self, session_id: str, profile_name: str) -> Session:
-        raise NotImplementedError
-
-    async def set_region(self, session_id: str, region: str) -> Session:
-        raise NotImplementedError
-
-    async def update_settings(self, settings: Settings) -> None:
-        self.calls.append(("update_settings", settings))
-        self.current = settings
 
 
 @dataclass
 class Harness:
-    service: FakeService
+    service: RecordingSessionService
     stdin: io.StringIO = field(default_factory=io.StringIO)
     stdout: io.StringIO = field(default_factory=io.StringIO)
     stderr: io.StringIO = field(default_factory=io.StringIO)
@@ -151,7 +65,7 @@ class Harness:
 
     def run(self, *argv: str) -> int:
         @contextlib.asynccontextmanager
-        async def factory(_: Cli) -> AsyncIterator[FakeService]:
+        async def factory(_: Cli) -> AsyncIterator[RecordingSessionService]:
             yield self.service
 
         context = Cli(
@@ -167,9 +81,12 @@ class Harness:
 
 @pytest.fixture
 def two() -> Harness:
-    a = make_session(ARN_A, "work")
-    b = make_session(ARN_B, "bob", region="us-west-2", state=SessionState.NEEDS_SIGN_IN, state_reason="TOKEN_EXPIRED")
-    return Harness(FakeService(items=[a, b], active=a.id))
+    a = cli_session(ARN_A, "work")
+    b = cli_session(ARN_B, "bob", region="us-west-2", state=SessionState.NEEDS_SIGN_IN, state_reason="TOKEN_EXPIRED")
+    service = RecordingSessionService(ManualClock(NOW))
+    service.seed([a, b], a.id)
+    service.sign_in_as = ARN_A
+    return Harness(service)
 
 
 def test_help_lists_every_command_and_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
@@ -220,9 +137,9 @@ def test_list_json_is_for_scripts(two: Harness) -> None:
 
 def test_use_accepts_a_profile_name_or_a_session_id(two: Harness) -> None:
     assert two.run("use", "bob") == 0
-    assert two.service.active == session_id_for(ARN_B)
+    assert two.service.active_session_id() == session_id_for(ARN_B)
     assert two.run("use", session_id_for(ARN_A)) == 0
-    assert two.service.active == session_id_for(ARN_A)
+    assert two.service.active_session_id() == session_id_for(ARN_A)
     assert "default now uses work" in two.stdout.getvalue()
     assert two.run("use", "nobody") == 2
     assert "nobody" in two.stderr.getvalue()
@@ -236,16 +153,16 @@ def test_login_passes_region_profile_mode_and_remote(two: Harness) -> None:
 
 
 def test_login_region_comes_from_settings_then_environment_then_config(two: Harness) -> None:
-    two.service.current = Settings(default_region="eu-north-1")
+    two.service._settings = Settings(default_region="eu-north-1")
     assert two.run("login") == 0
-    two.service.current = Settings()
+    two.service._settings = Settings()
     two.environ["AWS_REGION"] = "sa-east-1"
     assert two.run("login") == 0
     two.environ.clear()
     paths = AppPaths.from_environment()
     paths.aws_config_file.write_text("[profile dev]\nregion = ca-central-1\n", encoding="utf-8")
     assert two.run("login", "--profile", "dev") == 0
-    regions = [args[0] for name, args in two.service.calls if name == "sign_in"]  # type: ignore[index]
+    regions = [args[0] for name, args in two.service.calls if name == "sign_in"]
     assert regions == ["eu-north-1", "sa-east-1", "ca-central-1"]
 
 
@@ -254,7 +171,7 @@ def test_login_asks_for_a_region_the_first_time_and_remembers_it(two: Harness) -
     two.stdin.seek(0)
     assert two.run("login") == 0
     assert "AWS Region [us-east-1]" in two.stderr.getvalue()
-    assert two.service.current.default_region == "eu-central-1"
+    assert two.service.settings().default_region == "eu-central-1"
     assert ("sign_in", ("eu-central-1", None, False, None)) in two.service.calls
 
 
@@ -299,7 +216,7 @@ def test_errors_map_to_documented_exit_codes(two: Harness, error: BaseException,
 def test_refresh_one_or_all_live_sessions(two: Harness) -> None:
     assert two.run("refresh", "bob") == 0
     assert two.run("refresh") == 0
-    refreshed = [arg for name, arg in two.service.calls if name == "refresh"]
+    refreshed = [args[0] for name, args in two.service.calls if name == "refresh"]
     assert refreshed == [session_id_for(ARN_B), session_id_for(ARN_A)]  # the dead one only when named
     two.service.fail["refresh"] = SignInRequired("Sign in again: the session ended.", "TOKEN_EXPIRED")
     assert two.run("refresh", "work") == 3
@@ -308,9 +225,9 @@ def test_refresh_one_or_all_live_sessions(two: Harness) -> None:
 
 def test_logout_one_active_or_all(two: Harness) -> None:
     assert two.run("logout") == 0  # the active one
-    assert two.service.calls == [("sign_out", session_id_for(ARN_A))]
+    assert two.service.calls == [("sign_out", (session_id_for(ARN_A),))]
     assert two.run("logout", "--all") == 0
-    assert two.service.items == []
+    assert two.service.sessions() == []
     assert "stay valid until they expire" in two.stderr.getvalue()
 
 
@@ -362,11 +279,11 @@ def test_settings_show_and_set(two: Harness) -> None:
     assert two.run("settings") == 0
     assert "default_region = us-east-2" in two.stdout.getvalue()
     assert two.run("settings", "credential_mode", "login_session") == 0
-    assert two.service.current.credential_mode is CredentialMode.LOGIN_SESSION
+    assert two.service.settings().credential_mode is CredentialMode.LOGIN_SESSION
     assert two.run("settings", "expiry_lead_minutes", "5,60") == 0
-    assert two.service.current.expiry_lead_minutes == (60, 5)
+    assert two.service.settings().expiry_lead_minutes == (60, 5)
     assert two.run("settings", "use_plaintext_secrets", "true") == 0
-    assert two.service.current.use_plaintext_secrets is True
+    assert two.service.settings().use_plaintext_secrets is True
     assert two.run("settings", "use_plaintext_secrets", "maybe") == 2
     assert two.run("settings", "credential_mode", "magic") == 2
     assert two.run("settings", "nope") == 2
@@ -402,9 +319,9 @@ def test_agent_logs_events_and_stops_on_sigterm(two: Harness) -> None:
 
         async def fire() -> None:
             await started.wait()
-            session = two.service.items[0]
-            two.service.bus.publish(SessionEvent(EventKind.REFRESHED, session))
-            two.service.bus.publish(SessionEvent(EventKind.RETRYING, session, detail="AWS Sign-In answered 503"))
+            session = two.service.sessions()[0]
+            two.service.events.publish(SessionEvent(EventKind.REFRESHED, session))
+            two.service.events.publish(SessionEvent(EventKind.RETRYING, session, detail="AWS Sign-In answered 503"))
             signal.raise_signal(signal.SIGTERM)
 
         task = asyncio.create_task(fire())
@@ -418,11 +335,11 @@ def test_agent_logs_events_and_stops_on_sigterm(two: Harness) -> None:
     assert any(" refreshed work (Admin/alice, 111122223333) credentials until 12:10:00Z" in line for line in lines)
     assert any("retrying work" in line and "503" in line for line in lines)
     assert lines[-1] == "stopped"
-    assert two.service.calls[-1] == ("stop", None)
+    assert two.service.lifecycle[-1] == "stop"
     assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
 
 
 def test_find_session_falls_back_to_the_active_profile_name(two: Harness) -> None:
     assert find_session(two.service, "default").profile_name == "work"
-    two.service.current = replace(two.service.current, active_profile_name="current")
+    two.service._settings = replace(two.service.settings(), active_profile_name="current")
     assert find_session(two.service, "current").profile_name == "work"

@@ -1,4 +1,4 @@
-"""An in-memory :class:`core.sessions.service.RoleService` for previews and tests.
+"""An in-memory :class:`core.sessions.service.RoleService` for tests and the screenshots.
 
 It keeps role profiles in a dict and follows the same rules as core: a
 role belongs to the session whose profile it chains from, only ours can be

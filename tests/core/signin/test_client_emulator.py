@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -22,65 +21,14 @@ from core.domain.errors import (
 from core.domain.model import Credentials, SessionSecrets
 from core.signin.client import CROSS_DEVICE_CLIENT_ID, SAME_DEVICE_CLIENT_ID, SigninClient, TokenResult
 from core.signin.dpop import DpopKey
+from tests.doubles.browser import ApprovingBrowser
+from tests.doubles.clock import OffsetClock
 from tests.support.emulator import EmulatorHandle, http_request
 
 
-class FollowingClock:
-    """Real time plus an offset that tests move together with the emulator's clock."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta(0)
-
-    def now(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-    def monotonic(self) -> float:
-        return self.offset.total_seconds()
-
-
-class FakeBrowser:
-    """A BrowserOpener that approves on the emulator and follows the redirect, in the background."""
-
-    def __init__(
-        self,
-        emulator: EmulatorHandle,
-        session: int | str = 1,
-        *,
-        before_callback: Callable[[str], None] | None = None,
-    ) -> None:
-        self.emulator = emulator
-        self.session = session
-        self.before_callback = before_callback
-        self.opened: list[str] = []
-        self.callback_statuses: list[int] = []
-        self.errors: list[BaseException] = []
-        self._threads: list[threading.Thread] = []
-
-    def __call__(self, url: str) -> None:
-        self.opened.append(url)
-        thread = threading.Thread(target=self._work, args=(url,), daemon=True)
-        self._threads.append(thread)
-        thread.start()
-
-    def _work(self, url: str) -> None:
-        try:
-            location = self.emulator.approve(url, self.session)
-            if self.before_callback is not None:
-                self.before_callback(location)
-            self.callback_statuses.append(http_request(location).status)
-        except BaseException as error:  # surfaced by join()
-            self.errors.append(error)
-
-    def join(self) -> None:
-        for thread in self._threads:
-            thread.join(10)
-        if self.errors:
-            raise self.errors[0]
-
-
 @pytest.fixture
-def clock() -> FollowingClock:
-    return FollowingClock()
+def clock() -> OffsetClock:
+    return OffsetClock()
 
 
 @pytest.fixture
@@ -91,30 +39,30 @@ def pointed(emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch) -> Emulat
 
 
 @pytest.fixture
-def client(pointed: EmulatorHandle, clock: FollowingClock) -> SigninClient:
+def client(pointed: EmulatorHandle, clock: OffsetClock) -> SigninClient:
     return SigninClient(pointed.region, clock=clock)
 
 
 def _sign_in(client: SigninClient, emulator: EmulatorHandle, session: int = 1) -> TokenResult:
-    browser = FakeBrowser(emulator, session)
+    browser = ApprovingBrowser(emulator, session)
     result = asyncio.run(client.sign_in_same_device(browser, timeout=30))
     browser.join()
     assert browser.callback_statuses == [200]
     return result
 
 
-def _advance(emulator: EmulatorHandle, clock: FollowingClock, seconds: float) -> None:
+def _advance(emulator: EmulatorHandle, clock: OffsetClock, seconds: float) -> None:
     emulator.advance_clock(seconds)
-    clock.offset += timedelta(seconds=seconds)
+    clock.offset += seconds
 
 
 # -- same device ------------------------------------------------------------
 
 
-def test_same_device_sign_in(client: SigninClient, pointed: EmulatorHandle, clock: FollowingClock) -> None:
+def test_same_device_sign_in(client: SigninClient, pointed: EmulatorHandle, clock: OffsetClock) -> None:
     shown: list[str] = []
-    browser = FakeBrowser(pointed, 1)
-    clock.offset = timedelta(seconds=7)  # expiry must come from the injected clock, not the OS
+    browser = ApprovingBrowser(pointed, 1)
+    clock.offset = 7.0  # expiry must come from the injected clock, not the OS
     before = clock.now()
     result = asyncio.run(client.sign_in_same_device(browser, show_url=shown.append, timeout=30))
     after = clock.now()
@@ -164,7 +112,7 @@ def test_hostile_callback_requests_leave_the_sign_in_intact(client: SigninClient
         )
         hostile_statuses.append(http_request(location, "POST", body=b"x").status)
 
-    browser = FakeBrowser(pointed, 1, before_callback=attack)
+    browser = ApprovingBrowser(pointed, 1, before_callback=attack)
     result = asyncio.run(client.sign_in_same_device(browser, timeout=30))
     browser.join()
     assert hostile_statuses == [400, 400, 403, 405]
@@ -174,7 +122,7 @@ def test_hostile_callback_requests_leave_the_sign_in_intact(client: SigninClient
 
 
 def test_declining_in_the_browser_cancels(client: SigninClient, pointed: EmulatorHandle) -> None:
-    browser = FakeBrowser(pointed, "deny")
+    browser = ApprovingBrowser(pointed, "deny")
     with pytest.raises(SignInCancelled):
         asyncio.run(client.sign_in_same_device(browser, timeout=30))
     browser.join()
@@ -192,9 +140,9 @@ def test_no_answer_times_out(client: SigninClient, pointed: EmulatorHandle) -> N
 
 
 def test_slow_code_exchange_is_authcode_expired(
-    client: SigninClient, pointed: EmulatorHandle, clock: FollowingClock
+    client: SigninClient, pointed: EmulatorHandle, clock: OffsetClock
 ) -> None:
-    browser = FakeBrowser(pointed, 1, before_callback=lambda _: _advance(pointed, clock, 900))
+    browser = ApprovingBrowser(pointed, 1, before_callback=lambda _: _advance(pointed, clock, 900))
     with pytest.raises(SignInRequired) as caught:
         asyncio.run(client.sign_in_same_device(browser, timeout=30))
     browser.join()
@@ -336,7 +284,7 @@ def test_access_denied_faults_ask_for_a_sign_in(client: SigninClient, pointed: E
 
 def test_insufficient_permissions_during_sign_in(client: SigninClient, pointed: EmulatorHandle) -> None:
     pointed.inject_fault("INSUFFICIENT_PERMISSIONS", 1)
-    browser = FakeBrowser(pointed, 1)
+    browser = ApprovingBrowser(pointed, 1)
     with pytest.raises(SignInRequired) as caught:
         asyncio.run(client.sign_in_same_device(browser, timeout=30))
     browser.join()
@@ -352,7 +300,7 @@ def test_revoked_session_is_token_expired(client: SigninClient, pointed: Emulato
 
 
 def test_session_limit_is_token_expired(
-    emulator_factory: Callable[..., EmulatorHandle], monkeypatch: pytest.MonkeyPatch, clock: FollowingClock
+    emulator_factory: Callable[..., EmulatorHandle], monkeypatch: pytest.MonkeyPatch, clock: OffsetClock
 ) -> None:
     emulator = emulator_factory(session_duration=120)
     for name, value in emulator.env().items():
@@ -400,7 +348,7 @@ def test_unreachable_service_is_transient(monkeypatch: pytest.MonkeyPatch) -> No
         asyncio.run(SigninClient("us-east-1", connect_timeout=2).refresh(secrets, account_id="111122223333"))
 
 
-def test_slow_service_times_out_as_transient(pointed: EmulatorHandle, clock: FollowingClock) -> None:
+def test_slow_service_times_out_as_transient(pointed: EmulatorHandle, clock: OffsetClock) -> None:
     client = SigninClient(pointed.region, clock=clock, read_timeout=0.5)
     result = _sign_in(client, pointed)
     pointed.control("POST", "/_emulator/delay", {"seconds": 2})
@@ -451,7 +399,7 @@ def test_identity_mismatch_after_sign_in_is_refused(
         return "arn:aws:sts::444455556666:assumed-role/Admin/mallory"
 
     monkeypatch.setattr(client, "caller_identity", other_identity)
-    browser = FakeBrowser(pointed, 1)
+    browser = ApprovingBrowser(pointed, 1)
     with pytest.raises(IdentityMismatch, match="different identity"):
         asyncio.run(client.sign_in_same_device(browser, timeout=30))
     browser.join()

@@ -1,8 +1,8 @@
-"""Render the documentation screenshots: ``python -m gui.screenshots OUTDIR``.
+"""Render the documentation screenshots: ``python -m tests.screenshots OUTDIR``.
 
 Run it under an X server with a tray host (``scripts/screenshots.sh`` starts
 Xvfb, trayer and, when available, dunst on a private D-Bus). It shows the
-real widgets over the in-memory preview service with five sample sessions
+real widgets over the in-memory session service of the tests with five sample sessions
 and grabs: the tray menu, the switcher (and its empty state), the settings
 dialog and a notification.
 """
@@ -25,9 +25,10 @@ from gui.doctor import DoctorPanel, Finding
 from gui.errors import ErrorPresenter
 from gui.icons import IconSet
 from gui.notify import FreedesktopBackend
-from gui.preview import InMemorySessionService, sample_sessions
 from gui.settings_dialog import SettingsDialog
 from gui.tasks import TaskRunner
+from tests.doubles.session_service import InMemorySessionService
+from tests.doubles.sessions import sample_sessions
 
 
 async def _pause(seconds: float = 0.4) -> None:

@@ -7,8 +7,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 
 import core.storage.logincache
 from core.domain.errors import SecretStoreUnavailable
@@ -16,24 +14,19 @@ from core.domain.model import CredentialMode, Credentials, SessionSecrets
 from core.storage.logincache import read_login_cache
 from core.storage.paths import AppPaths
 from core.storage.secrets import LoginCacheSecretStore
-from tests.core.storage.test_store import make_session
-from tests.doubles.enginefakes import START
-
-
-def _pem() -> str:
-    key = ec.generate_private_key(ec.SECP256R1())
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
-    ).decode()
+from tests.doubles.logincache import fresh_pem
+from tests.doubles.sessions import START, build_session
 
 
 def test_login_cache_records_the_region_that_issued_the_token_not_the_profile_region() -> None:
     # botocore refreshes in signInRegion when the file names one: after the profile's
     # region moved, the token must still go back to the Sign-In Region that issued it.
-    session = make_session(credential_mode=CredentialMode.LOGIN_SESSION, region="eu-west-1", sign_in_region="us-east-1")
+    session = build_session(
+        credential_mode=CredentialMode.LOGIN_SESSION, region="eu-west-1", sign_in_region="us-east-1"
+    )
     store = LoginCacheSecretStore(AppPaths.from_environment().login_cache_dir)
     creds = Credentials("ASIA1", "secret", "token", START + timedelta(minutes=15), session.account_id)
-    store.save(session, SessionSecrets("ASOR-1", _pem(), "client", None), creds)
+    store.save(session, SessionSecrets("ASOR-1", fresh_pem(), "client", None), creds)
     assert read_login_cache(store.path_for(session)).sign_in_region == "us-east-1"
 
 
@@ -46,9 +39,9 @@ def test_a_login_cache_that_cannot_be_written_is_reported_as_an_unavailable_stor
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(core.storage.logincache, "atomic_write_bytes", full_disk)
-    session = make_session(credential_mode=CredentialMode.LOGIN_SESSION)
+    session = build_session(credential_mode=CredentialMode.LOGIN_SESSION)
     store = LoginCacheSecretStore(AppPaths.from_environment().login_cache_dir)
     creds = Credentials("ASIA1", "secret", "token", START + timedelta(minutes=15), session.account_id)
     with pytest.raises(SecretStoreUnavailable) as caught:
-        store.save(session, SessionSecrets("ASOR-secret-refresh", _pem(), "client", None), creds)
+        store.save(session, SessionSecrets("ASOR-secret-refresh", fresh_pem(), "client", None), creds)
     assert "ASOR-secret-refresh" not in str(caught.value)

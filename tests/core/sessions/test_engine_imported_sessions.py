@@ -6,7 +6,8 @@ import asyncio
 from datetime import timedelta
 
 from core.domain.model import CredentialMode, Identity, SessionState
-from tests.doubles.enginefakes import ARNS, make_rig
+from tests.doubles.manager_rig import make_rig
+from tests.doubles.sessions import ARNS
 
 
 def test_first_refresh_of_an_imported_session_in_another_process_keeps_the_session_end() -> None:

@@ -15,7 +15,7 @@ from core.awsconfig import document as awsconfig
 from core.awsconfig.document import MARKER, ConfigDocument, ConfigSection, profile_name_of
 from core.awsconfig.writer import AwsConfigWriter, ProfileSpec
 from core.domain.errors import ConfigFileError, ProfileConflict
-from tests.core.awsconfig.test_awsconfig_properties import config_files
+from tests.doubles.awsconfig import config_files
 
 ALICE = "arn:aws:iam::111122223333:user/alice"
 BOB = "arn:aws:sts::444455556666:assumed-role/Dev/bob"

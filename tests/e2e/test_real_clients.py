@@ -14,7 +14,6 @@ import json
 import os
 import shlex
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,37 +27,9 @@ from core.storage.paths import AppPaths
 from credproc.command import credential_process_command
 from tests.doubles.browser import ApprovingBrowser
 from tests.support.emulator import EmulatorHandle
+from tests.support.real_clients import USER_TEXT, aws_v1_arn, caller_arn
 
 pytestmark = pytest.mark.slow
-
-USER_TEXT = (
-    "# my own notes: keep these\n"
-    "[profile mine]   ; trailing comment\n"
-    "region=eu-west-3\n"
-    "aws_access_key_id = AKIAFOREIGNEXAMPLE\n"
-    "aws_secret_access_key = foreign/secret\n"
-    "\n"
-)
-
-
-def caller_arn(profile: str) -> str:
-    import boto3
-
-    client = boto3.Session(profile_name=profile).client("sts")
-    return str(client.get_caller_identity()["Arn"])
-
-
-def aws_v1_arn(profile: str) -> str:
-    aws = Path(sys.executable).with_name("aws")
-    done = subprocess.run(
-        [str(aws), "sts", "get-caller-identity", "--profile", profile, "--output", "json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return str(json.loads(done.stdout)["Arn"])
 
 
 def test_two_sessions_both_modes_switching_and_real_clients(

@@ -25,8 +25,9 @@ from core.domain.model import CredentialMode, Session
 from core.domain.ports import SystemClock
 from core.sessions.manager import SessionManager
 from core.storage.paths import AppPaths
-from tests.e2e.test_real_clients import USER_TEXT, ApprovingBrowser, aws_v1_arn, caller_arn
+from tests.doubles.browser import ApprovingBrowser
 from tests.support.emulator import EmulatorHandle
+from tests.support.real_clients import USER_TEXT, aws_v1_arn, caller_arn
 
 pytestmark = pytest.mark.slow
 

@@ -201,7 +201,7 @@ def test_updates_off_the_loop_share_writes_and_keep_other_processes_changes(
     bus.subscribe(events.append)
     mine = SessionTable(store, bus)
     other = SessionTable(SessionStore(store.paths), EventBus())
-    sessions = [make_session(arn, profile_name=f"p{n}") for n, arn in enumerate(ARNS[:5])]
+    sessions = [stored_session(arn, profile_name=f"p{n}") for n, arn in enumerate(ARNS[:5])]
     mine.mutate(lambda s: StoreState(None, tuple(sessions)))
     other.sync()
     other.update_session(sessions[4].id, lambda s: s.evolve(profile_name="renamed-elsewhere"))
@@ -240,7 +240,7 @@ def test_updates_off_the_loop_share_writes_and_keep_other_processes_changes(
 
 def test_a_failed_write_off_the_loop_reaches_every_waiter(store: SessionStore) -> None:
     table = SessionTable(store, EventBus())
-    session = make_session()
+    session = stored_session()
     table.mutate(lambda s: s.with_session(session))
     store.path.write_text("{not json")
 

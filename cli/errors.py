@@ -10,6 +10,7 @@ from core.domain.errors import (
     ConfigFileError,
     InvalidRequestError,
     LoginTrayError,
+    PrincipalMismatch,
     RoleError,
     RoleRefused,
     SecretStoreUnavailable,
@@ -37,6 +38,7 @@ _ERROR_CODES: tuple[tuple[type[BaseException], ExitCode], ...] = (
     (TransientServiceError, ExitCode.SERVICE_UNAVAILABLE),
     (InvalidRequestError, ExitCode.SERVICE_UNAVAILABLE),
     (SignInCancelled, ExitCode.CANCELLED),
+    (PrincipalMismatch, ExitCode.WRONG_PRINCIPAL),
     (SessionNotFound, ExitCode.USAGE),
     (RoleRefused, ExitCode.FAILURE),  # AWS said no: the message says what to check
     (RoleError, ExitCode.USAGE),

@@ -20,6 +20,7 @@ class ExitCode(IntEnum):
     FILE_ERROR = 6
     SERVICE_UNAVAILABLE = 7
     CANCELLED = 8
+    WRONG_PRINCIPAL = 9
     INTERRUPTED = 130
 
     @property
@@ -38,5 +39,6 @@ _MEANINGS = {
     ExitCode.FILE_ERROR: "a config, settings, cache or credentials file cannot be read or written",
     ExitCode.SERVICE_UNAVAILABLE: "AWS Sign-In is unreachable or busy, or refused the request; try again later",
     ExitCode.CANCELLED: "the sign-in was cancelled or timed out",
+    ExitCode.WRONG_PRINCIPAL: "the browser signed in as another principal than the profile belongs to; nothing changed",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
 }

@@ -1,34 +1,54 @@
-"""The user's intents, shared by the tray menu and the switcher.
+"""The user's intents, shared by the tray menu, the switcher and the notifications.
 
 Each method turns a click into one core call through the
 :class:`gui.tasks.TaskRunner`. Questions to the user (confirmations,
-names, regions) go through small replaceable callables so tests can
-answer them without a nested event loop.
+names, regions, "add as a new session?") go through small replaceable
+callables so tests can answer them without a nested event loop.
+
+One channel per event: a refresh failure that core also publishes as the
+session's state (retrying, needs sign-in) is shown by that state (icon, row
+mark, notification), or inline in the switcher when the switcher asked;
+never again as a message box.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import shlex
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
 
 from core.domain.model import MAX_SESSIONS, Session
+from core.sessions.attention import needs_sign_in, shown_as_state
+from core.sessions.identity import MismatchQuestion
 from core.sessions.service import SessionService
-from gui import dialogs
+from gui import dialogs, prompts
+from gui.errors import describe
 from gui.tasks import TaskRunner
 
 SESSION_LIMIT_TEXT = (
-    f"The AWS console keeps at most {MAX_SESSIONS} sessions at once. Sign one out before signing in again."
+    f"The AWS console keeps at most {MAX_SESSIONS} sessions at once. Sign one out before adding another; "
+    "a session that needs a new sign-in can always be signed in again."
 )
 
+InlineReport = Callable[[str], None]
+"""Shows one sentence inline (the switcher's message line)."""
 
-def ask_confirmation(parent: QWidget | None, title: str, text: str) -> bool:
-    """Ask a yes/no question (modal)."""
-    answer = QMessageBox.question(parent, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
-    return answer == QMessageBox.StandardButton.Yes
+
+def ask_confirmation(parent: QWidget | None, title: str, text: str, accept: str = "OK") -> bool:
+    """Ask a question with a verb button; the safe answer (Cancel) is the default (modal)."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=parent)
+    yes = box.addButton(accept, QMessageBox.ButtonRole.AcceptRole)
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(cancel)
+    box.setEscapeButton(cancel)
+    box.exec()
+    return box.clickedButton() is yes
 
 
 def ask_text(parent: QWidget | None, title: str, label: str, current: str) -> str | None:
@@ -37,20 +57,30 @@ def ask_text(parent: QWidget | None, title: str, label: str, current: str) -> st
     return text.strip() if ok and text.strip() else None
 
 
+def export_lines(session: Session) -> str:
+    """Shell lines that point a terminal at the session's profile (no secret: the profile stays fresh)."""
+    return f"export AWS_PROFILE={shlex.quote(session.profile_name)}\nexport AWS_REGION={shlex.quote(session.region)}\n"
+
+
 class SessionActions(QObject):
     """What a click can ask of core."""
 
     sign_in_running_changed = Signal(bool)
+    copied = Signal(str)
+    """A short confirmation after something was put on the clipboard."""
 
     def __init__(self, service: SessionService, runner: TaskRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._service = service
         self._runner = runner
         self._sign_in: asyncio.Task[Session] | None = None
+        self.inline_sessions: set[str] = set()
+        """Sessions whose failures the switcher is reporting inline right now (no notification)."""
         self.parent_widget: Callable[[], QWidget | None] = lambda: None
-        self.confirm: Callable[[QWidget | None, str, str], bool] = ask_confirmation
+        self.confirm: Callable[[QWidget | None, str, str, str], bool] = ask_confirmation
         self.ask_text: Callable[[QWidget | None, str, str, str], str | None] = ask_text
         self.ask_region: Callable[[QWidget | None, str | None], dialogs.RegionChoice | None] = dialogs.ask_region
+        self.ask_mismatch: Callable[[QWidget | None, MismatchQuestion], Awaitable[bool]] = prompts.ask_add_as_new
 
     @property
     def service(self) -> SessionService:
@@ -62,20 +92,55 @@ class SessionActions(QObject):
         """True while a browser sign-in waits for the user."""
         return self._sign_in is not None and not self._sign_in.done()
 
-    def _session(self, session_id: str) -> Session | None:
+    def session(self, session_id: str) -> Session | None:
+        """Core's current snapshot of one session."""
         return next((s for s in self._service.sessions() if s.id == session_id), None)
 
-    def make_active(self, session_id: str) -> None:
-        """Point the active profile at this session."""
+    def make_active(self, session_id: str) -> bool:
+        """Point the active profile at this session; a dead one only after asking. Returns whether it started."""
+        session = self.session(session_id)
+        if session is None:
+            return False
+        if needs_sign_in(session) and not self.confirm(
+            self.parent_widget(),
+            "Make a dead session active?",
+            f"{session.profile_name} needs a new sign-in: every program using the active profile would fail "
+            "until you sign it in again.",
+            "Make active anyway",
+        ):
+            return False
         self._runner.start(self._service.set_active(session_id), context="Switch profile")
+        return True
 
-    def refresh(self, session_id: str) -> None:
-        """Refresh one session now."""
-        self._runner.start(self._service.refresh(session_id), context="Refresh")
+    def refresh(self, session_id: str, *, report: InlineReport | None = None) -> None:
+        """Refresh one session now; with ``report``, failures are told there (and by no notification)."""
+        if report is not None:
+            self.inline_sessions.add(session_id)
+
+        def failed(exc: BaseException) -> bool:
+            if report is not None:
+                report(describe(exc) or "")
+                return True
+            return shown_as_state(exc)  # the session's state (and its notification) already says it
+
+        self._runner.start(
+            self._service.refresh(session_id),
+            context="Refresh",
+            on_error=failed,
+            on_done=lambda: self.inline_sessions.discard(session_id),
+        )
+
+    def recover(self, session_id: str, *, report: InlineReport | None = None) -> None:
+        """The one-step recovery: sign a dead session in again, refresh a live one."""
+        session = self.session(session_id)
+        if session is not None and needs_sign_in(session):
+            self.sign_in_again(session_id)
+        else:
+            self.refresh(session_id, report=report)
 
     def sign_out(self, session_id: str, *, confirm: bool = True) -> bool:
         """Sign a session out after asking; returns whether it was started."""
-        session = self._session(session_id)
+        session = self.session(session_id)
         if session is None:
             return False
         if confirm and not self.confirm(
@@ -84,6 +149,7 @@ class SessionActions(QObject):
             f"Sign out of {session.profile_name} ({session.account_id}, {session.identity.display_name})?\n\n"
             "Its refresh token, credentials and profile are removed. Credentials already handed to "
             "programs stay valid until they expire (at most 15 minutes).",
+            "Sign out",
         ):
             return False
         self._runner.start(self._service.sign_out(session_id), context="Sign out")
@@ -91,7 +157,7 @@ class SessionActions(QObject):
 
     def rename(self, session_id: str) -> bool:
         """Ask for a new profile name and apply it."""
-        session = self._session(session_id)
+        session = self.session(session_id)
         if session is None:
             return False
         name = self.ask_text(self.parent_widget(), "Rename profile", "Profile name:", session.profile_name)
@@ -102,13 +168,50 @@ class SessionActions(QObject):
 
     def change_region(self, session_id: str) -> bool:
         """Ask for a region and write it to the session's profile."""
-        session = self._session(session_id)
+        session = self.session(session_id)
         if session is None:
             return False
         choice = self.ask_region(self.parent_widget(), session.region)
         if choice is None or choice.region == session.region:
             return False
         self._runner.start(self._service.set_region(session_id, choice.region), context="Change region")
+        return True
+
+    def copy(self, text: str, what: str) -> None:
+        """Put ``text`` on the clipboard and say so."""
+        QGuiApplication.clipboard().setText(text)
+        self.copied.emit(f"Copied {what}")
+
+    def copy_field(self, session_id: str, field: str) -> None:
+        """Copy the session's ``profile``, ``account``, ``arn`` or ``export`` lines."""
+        session = self.session(session_id)
+        if session is None:
+            return
+        text, what = {
+            "profile": (session.profile_name, f"profile name {session.profile_name}"),
+            "account": (session.account_id, f"account id {session.account_id}"),
+            "arn": (session.identity.arn, "ARN"),
+            "export": (export_lines(session), "export lines"),
+        }[field]
+        self.copy(text, what)
+
+    def _ask_mismatch(self, question: MismatchQuestion) -> Awaitable[bool]:
+        return self.ask_mismatch(self.parent_widget(), question)
+
+    def _start_sign_in(self, coro: Coroutine[Any, Any, Session]) -> None:
+        task = self._runner.start(
+            coro,
+            context="Sign in",
+            on_done=lambda: self.sign_in_running_changed.emit(False),
+        )
+        self._sign_in = task
+        self.sign_in_running_changed.emit(True)
+
+    def sign_in_again(self, session_id: str, *, remote: bool = False) -> bool:
+        """Renew this session with a browser sign-in (allowed with five sessions). Returns whether it started."""
+        if self.sign_in_running or self.session(session_id) is None:
+            return False
+        self._start_sign_in(self._service.sign_in_again(session_id, remote=remote, on_mismatch=self._ask_mismatch))
         return True
 
     def sign_in(self, *, remote: bool = False, region: str | None = None, profile_name: str | None = None) -> bool:
@@ -127,13 +230,7 @@ class SessionActions(QObject):
                     self._service.update_settings(replace(self._service.settings(), default_region=region)),
                     context="Save settings",
                 )
-        task = self._runner.start(
-            self._service.sign_in(region, profile_name, remote=remote),
-            context="Sign in",
-            on_done=lambda: self.sign_in_running_changed.emit(False),
-        )
-        self._sign_in = task
-        self.sign_in_running_changed.emit(True)
+        self._start_sign_in(self._service.sign_in(region, profile_name, remote=remote, on_mismatch=self._ask_mismatch))
         return True
 
     def cancel_sign_in(self) -> None:

@@ -13,11 +13,34 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from core.domain.model import Session
 from core.storage.paths import AppPaths
+from gui.format import plural
 from gui.tasks import TaskRunner
+
+
+def confirm_fix_all(parent: QWidget | None, profiles: list[str]) -> bool:
+    """One confirmation for every fix, listing the profiles (modal; Cancel is the default)."""
+    box = QMessageBox(QMessageBox.Icon.Question, "Fix all", "", parent=parent)
+    box.setText(f"Set sts_regional_endpoints = regional in {plural(len(profiles), 'profile')}?")
+    box.setInformativeText("Only that line changes in each:\n" + "\n".join(f"• {p}" for p in profiles))
+    fix = box.addButton("Fix all", QMessageBox.ButtonRole.AcceptRole)
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(cancel)
+    box.exec()
+    return box.clickedButton() is fix
 
 
 @dataclass(frozen=True)
@@ -49,13 +72,31 @@ class DoctorPanel(QGroupBox):
         self._rows = QVBoxLayout()
         self.status = QLabel("Not checked yet.")
         self.status.setWordWrap(True)
-        self.recheck_button = QPushButton("Check again")
+        self.recheck_button = QPushButton("&Check again")
         self.recheck_button.clicked.connect(self.run_check)
+        self.fix_all_button = QPushButton("&Fix all…")
+        self.fix_all_button.clicked.connect(self.fix_all)
+        self.fix_all_button.hide()
+        self.confirm_fix_all: Callable[[QWidget | None, list[str]], bool] = confirm_fix_all
+        rows = QWidget()
+        rows_layout = QVBoxLayout(rows)
+        rows_layout.setContentsMargins(0, 0, 0, 0)
+        rows_layout.addLayout(self._rows)
+        rows_layout.addStretch(1)
+        # Findings scroll inside the panel: fifteen of them must not push the sessions table away.
+        self.findings_area = QScrollArea()
+        self.findings_area.setWidget(rows)
+        self.findings_area.setWidgetResizable(True)
+        self.findings_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.findings_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.fix_all_button)
+        buttons.addWidget(self.recheck_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.status)
-        layout.addLayout(self._rows)
-        layout.addStretch(1)
-        layout.addWidget(self.recheck_button, 0, Qt.AlignmentFlag.AlignRight)
+        layout.addWidget(self.findings_area, 1)
+        layout.addLayout(buttons)
         self._checked_for: tuple[str, ...] | None = None
 
     def set_sessions(self, sessions: list[Session]) -> None:
@@ -83,10 +124,12 @@ class DoctorPanel(QGroupBox):
             item = self._rows.takeAt(0)
             if item is not None and (widget := item.widget()) is not None:
                 widget.deleteLater()
+        fixable = [f for f in findings if f.fix_label]
+        self.fix_all_button.setVisible(len(fixable) > 1)
         if not findings:
             self.status.setText("No problems found: every profile sends STS calls to its regional endpoint.")
             return
-        self.status.setText(f"{len(findings)} problem(s) found:")
+        self.status.setText(f"{plural(len(findings), 'problem')} found:")
         for finding in findings:
             row = QWidget()
             row_layout = QHBoxLayout(row)
@@ -104,6 +147,20 @@ class DoctorPanel(QGroupBox):
     def apply_fix(self, finding: Finding) -> None:
         """Apply one fix, then check again."""
         self._runner.start(self._fix(finding), context="Fix", on_success=lambda _r: self.run_check())
+
+    def fix_all(self) -> bool:
+        """Apply every fix after one confirmation that lists the profiles; returns whether it started."""
+        fixable = [f for f in self.findings if f.fix_label]
+        names = [str(f.handle) for f in fixable]
+        if not fixable or not self.confirm_fix_all(self.window(), names):
+            return False
+
+        async def fix_each() -> None:
+            for finding in fixable:
+                await self._fix(finding)
+
+        self._runner.start(fix_each(), context="Fix all", on_success=lambda _r: self.run_check())
+        return True
 
 
 def core_doctor(paths: AppPaths) -> tuple[CheckFn, FixFn]:

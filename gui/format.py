@@ -1,7 +1,8 @@
 """Words and numbers for sessions: pure rendering, no decisions.
 
 Everything here takes a snapshot and ``now`` (core's clock) and returns
-text, so the tray menu, the switcher and the notifications agree.
+text, so the tray menu, the switcher and the notifications agree. What
+needs attention is decided by :mod:`core.sessions.attention`.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from datetime import datetime, timedelta
 
 from core.domain.model import Session, SessionState
 from core.domain.timefmt import SPELLED, format_countdown
+from core.sessions.attention import Attention, attention_of, is_live, next_attempt_in
 
 STATE_LABELS: dict[SessionState, str] = {
     SessionState.FRESH: "Fresh",
@@ -18,6 +20,16 @@ STATE_LABELS: dict[SessionState, str] = {
     SessionState.NEEDS_SIGN_IN: "Needs sign-in",
     SessionState.ENDED: "Ended",
 }
+
+
+def state_label(session: Session) -> str:
+    """The short state word (states added later show their own value)."""
+    return STATE_LABELS.get(session.state, session.state.value.replace("_", " ").capitalize())
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``1 problem``, ``2 problems``."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"
 
 
 def format_remaining(delta: timedelta | None) -> str:
@@ -44,36 +56,89 @@ def principal_label(session: Session) -> str:
     return session.identity.display_name
 
 
-def is_live(session: Session) -> bool:
-    """True while the session can still hand out credentials."""
-    return session.state not in (SessionState.NEEDS_SIGN_IN, SessionState.ENDED)
+def sentence(text: str | None) -> str:
+    """``text`` ending in exactly one full stop (core's reasons already end in one)."""
+    text = (text or "").strip()
+    return text if not text or text.endswith((".", "!", "?")) else text + "."
+
+
+def next_attempt_text(session: Session, now: datetime) -> str:
+    """``next attempt in 42 s`` while retrying, from the time the engine really planned."""
+    wait = next_attempt_in(session, now)
+    if wait is None:
+        return "next attempt soon"
+    if wait <= timedelta(seconds=1):
+        return "next attempt now"
+    return f"next attempt in {format_remaining(wait)}"
 
 
 def time_left_label(session: Session, now: datetime) -> str:
-    """What the menu shows in its right-hand column for one session."""
-    if session.state is SessionState.NEEDS_SIGN_IN:
-        return "needs sign-in"
-    if session.state is SessionState.ENDED:
-        return "ended"
-    left = format_remaining(session.session_remaining(now))
-    return f"{left} left"
+    """What the menu shows at the end of a session's row."""
+    if not is_live(session):
+        return "needs sign-in: choose to sign in again"
+    left = f"{format_remaining(session.session_remaining(now))} left"
+    if session.state is SessionState.RETRYING:
+        return f"retrying, {next_attempt_text(session, now)} · {left}"
+    return left
 
 
 def menu_label(session: Session, now: datetime) -> str:
-    """One tray menu line: identity on the left, time left after a tab (right-aligned by Qt)."""
+    """One tray menu row: the profile, then (right-aligned by Qt after the tab) who, where and how long."""
     return (
-        f"{session.profile_name}   {session.account_id} · {principal_label(session)} · {session.region}"
-        f"\t{time_left_label(session, now)}"
+        f"{session.profile_name}\t{session.account_id} · {principal_label(session)} · {session.region}"
+        f" · {time_left_label(session, now)}"
     )
 
 
-def tooltip_text(active: Session | None, count: int, now: datetime) -> str:
-    """The tray tooltip: the active profile and how long its session has left."""
-    if count == 0:
+def state_text(session: Session, now: datetime) -> str:
+    """The switcher's full state sentence for one session."""
+    ends = f"Session ends in {format_remaining(session.session_remaining(now))}."
+    reason = sentence(session.state_reason)
+    match session.state:
+        case SessionState.FRESH:
+            return f"Fresh: credentials are renewed automatically before they run low. {ends}"
+        case SessionState.REFRESHING:
+            return f"Refreshing now. {ends}"
+        case SessionState.RETRYING:
+            attempt = next_attempt_text(session, now)
+            left = format_remaining(session.credentials_remaining(now))
+            return f"Retrying: {reason} {attempt.capitalize()}. Current credentials valid for {left}. {ends}"
+        case SessionState.ENDED:
+            return f"Ended: {reason or 'it reached its session limit.'} Sign in again to continue."
+    label = "Needs a new sign-in" if session.state is SessionState.NEEDS_SIGN_IN else state_label(session)
+    return f"{label}: {reason}" if reason else f"{label}."
+
+
+def attention_lines(sessions: list[Session], now: datetime, lead_minutes: tuple[int, ...]) -> list[str]:
+    """One line per session that needs the user, worst first."""
+    marked = [(attention_of(s, now, lead_minutes), s) for s in sessions]
+    lines = []
+    for level, session in sorted(marked, key=lambda pair: -pair[0]):
+        if level is Attention.SIGN_IN:
+            lines.append(f"{session.profile_name}: needs sign-in")
+        elif level is Attention.RETRYING:
+            lines.append(f"{session.profile_name}: retrying, {next_attempt_text(session, now)}")
+        elif level is Attention.EXPIRING:
+            lines.append(f"{session.profile_name}: ends in {format_minutes(session.session_remaining(now))}")
+    return lines
+
+
+def tooltip_text(
+    active: Session | None, sessions: list[Session], now: datetime, lead_minutes: tuple[int, ...] = ()
+) -> str:
+    """The tray tooltip: the active profile, then every session that needs attention."""
+    if not sessions:
         return "AWS Login Tray: no sessions. Click to sign in."
     if active is None:
-        return f"AWS Login Tray: {count} session(s), none active"
-    return (
-        f"AWS Login Tray: {active.profile_name} ({active.account_id}, {principal_label(active)})\n"
-        f"{time_left_label(active, now)}"
-    )
+        head = f"AWS Login Tray: {plural(len(sessions), 'session')}, none active"
+    else:
+        head = (
+            f"AWS Login Tray: {active.profile_name} ({active.account_id}, {principal_label(active)})\n"
+            f"{format_remaining(active.session_remaining(now))} left"
+            if is_live(active)
+            else f"AWS Login Tray: {active.profile_name} needs sign-in"
+        )
+    trouble = attention_lines(sessions, now, lead_minutes)
+    if not trouble:
+        return head
+    return head + f"\n\n{plural(len(trouble), 'session needs', 'sessions need')} attention:\n" + "\n".join(trouble)

@@ -1,28 +1,36 @@
 """Tray and window icons: SVG files in the ``resources`` package's ``icons`` folder, rendered with QtSvg.
 
-Each status has a light-panel and a dark-panel variant; every icon is
-rendered at several sizes (and at twice the size for HiDPI screens) so Qt
-never scales a bitmap up. Should the SVG files be missing (a broken
-install), a QPainter-drawn dot keeps the tray usable.
+The tray glyph is filled and outlined in the opposite tone, so it reads on
+light and dark panels alike; a large badge carries the status. The
+``icon_theme`` setting picks ``auto`` (that two-tone glyph), ``light`` (a
+dark glyph for light panels) or ``dark`` (a white glyph for dark panels):
+an app cannot see the panel's colour, only its own palette, so the default
+does not guess. On a StatusNotifierItem desktop an icon theme that ships
+``aws-login-tray-STATUS`` names wins, so the desktop can restyle it.
+Every icon is rendered at several sizes (and at twice the size for HiDPI
+screens) so Qt never scales a bitmap up. Should the SVG files be missing (a
+broken install), a QPainter-drawn dot keeps the tray usable.
 """
 
 from __future__ import annotations
 
 import importlib.resources
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
-from core.domain.model import Session, SessionState
+from core.domain.model import Session
+from core.sessions.attention import Attention, overall_attention
 
 # A plain directory: the app is installed unpacked (wheel, checkout, frozen bundle), never zipped.
 ICON_DIR = Path(str(importlib.resources.files("resources") / "icons"))
 APP_ICON_NAME = "io.github.awslogintray.AwsLoginTray"
 SIZES = (16, 22, 24, 32, 48, 64)
+THEMES = ("auto", "light", "dark")
 
 
 class TrayStatus(StrEnum):
@@ -30,6 +38,8 @@ class TrayStatus(StrEnum):
 
     ATTENTION = "attention"
     """At least one session needs a new sign-in."""
+    RETRYING = "retrying"
+    """At least one session's refreshes fail for now (the engine keeps trying)."""
     EXPIRING = "expiring"
     """At least one session ends within the first warning lead time."""
     FRESH = "fresh"
@@ -37,36 +47,25 @@ class TrayStatus(StrEnum):
 
 
 _FALLBACK_COLOURS = {
-    TrayStatus.ATTENTION: "#d1343a",
-    TrayStatus.EXPIRING: "#e08e0b",
-    TrayStatus.FRESH: "#2e9d4f",
-    TrayStatus.EMPTY: "#7b8794",
+    TrayStatus.ATTENTION: "#c81e28",
+    TrayStatus.RETRYING: "#c26a00",
+    TrayStatus.EXPIRING: "#c26a00",
+    TrayStatus.FRESH: "#1f8a44",
+    TrayStatus.EMPTY: "#66707c",
+}
+_BY_ATTENTION = {
+    Attention.SIGN_IN: TrayStatus.ATTENTION,
+    Attention.RETRYING: TrayStatus.RETRYING,
+    Attention.EXPIRING: TrayStatus.EXPIRING,
+    Attention.NONE: TrayStatus.FRESH,
 }
 
 
 def overall_status(sessions: list[Session], now: datetime, lead_minutes: tuple[int, ...]) -> TrayStatus:
-    """Summarise every session into the one status the icon shows."""
+    """The icon for core's verdict on every session (:func:`core.sessions.attention.overall_attention`)."""
     if not sessions:
         return TrayStatus.EMPTY
-    if any(s.state in (SessionState.NEEDS_SIGN_IN, SessionState.ENDED) for s in sessions):
-        return TrayStatus.ATTENTION
-    lead = timedelta(minutes=max(lead_minutes, default=0))
-    if any(s.session_remaining(now) <= lead for s in sessions):
-        return TrayStatus.EXPIRING
-    return TrayStatus.FRESH
-
-
-def prefers_dark_panel() -> bool:
-    """True when the desktop uses a dark colour scheme (so icons need light strokes)."""
-    app = QGuiApplication.instance()
-    if not isinstance(app, QGuiApplication):
-        return False
-    scheme = app.styleHints().colorScheme()
-    if scheme == Qt.ColorScheme.Dark:
-        return True
-    if scheme == Qt.ColorScheme.Light:
-        return False
-    return app.palette().color(QPalette.ColorRole.Window).lightness() < 128
+    return _BY_ATTENTION[overall_attention(sessions, now, lead_minutes)]
 
 
 def _render(path: Path, size: int, ratio: float) -> QPixmap:
@@ -107,18 +106,21 @@ def _icon_from(path: Path, fallback_colour: str) -> QIcon:
 class IconSet:
     """Caches one QIcon per status and theme."""
 
-    def __init__(self, icon_dir: Path = ICON_DIR) -> None:
+    def __init__(self, icon_dir: Path = ICON_DIR, *, use_theme_names: bool = True) -> None:
         self._dir = icon_dir
-        self._cache: dict[tuple[TrayStatus, bool], QIcon] = {}
+        self._use_theme_names = use_theme_names
+        self._cache: dict[tuple[TrayStatus, str], QIcon] = {}
         self._app: QIcon | None = None
 
-    def status_icon(self, status: TrayStatus, dark: bool | None = None) -> QIcon:
-        """The tray icon for ``status``; ``dark`` picks the dark-panel variant (default: follow the desktop)."""
-        dark = prefers_dark_panel() if dark is None else dark
-        key = (status, dark)
+    def status_icon(self, status: TrayStatus, theme: str = "auto") -> QIcon:
+        """The tray icon for ``status`` in ``theme`` (``auto``, ``light`` or ``dark``; see the module)."""
+        theme = theme if theme in THEMES else "auto"
+        key = (status, theme)
         if key not in self._cache:
-            theme = "dark" if dark else "light"
-            self._cache[key] = _icon_from(self._dir / f"tray-{status.value}-{theme}.svg", _FALLBACK_COLOURS[status])
+            drawn = _icon_from(self._dir / f"tray-{status.value}-{theme}.svg", _FALLBACK_COLOURS[status])
+            name = f"aws-login-tray-{status.value}"
+            themed = self._use_theme_names and theme == "auto" and QIcon.hasThemeIcon(name)
+            self._cache[key] = QIcon.fromTheme(name, drawn) if themed else drawn
         return self._cache[key]
 
     def app_icon(self) -> QIcon:
@@ -130,3 +132,51 @@ class IconSet:
     def app_icon_path(self) -> Path:
         """Where the application icon lives on disk (for D-Bus notifications)."""
         return self._dir / f"{APP_ICON_NAME}.svg"
+
+
+_MARKS: dict[str, tuple[str, str]] = {
+    "active": ("#1f8a44", "✓"),
+    "retrying": ("#c26a00", "↻"),
+    "sign_in": ("#c81e28", "!"),
+    "expiring": ("#c26a00", "…"),
+}
+_mark_cache: dict[str, QIcon] = {}
+
+
+def mark_icon(kind: str) -> QIcon:
+    """A small round mark for menu rows and table cells: ``active``, ``retrying``, ``sign_in``, ``expiring``.
+
+    Any other ``kind`` gives a transparent icon of the same size, so rows stay aligned.
+    """
+    if kind not in _mark_cache:
+        icon = QIcon()
+        for size, ratio in ((16, 1.0), (16, 2.0)):
+            pixmap = QPixmap(int(size * ratio), int(size * ratio))
+            pixmap.fill(Qt.GlobalColor.transparent)
+            if kind in _MARKS:
+                colour, symbol = _MARKS[kind]
+                painter = QPainter(pixmap)
+                painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+                painter.setBrush(QColor(colour))
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.drawEllipse(QRectF(0.5, 0.5, size * ratio - 1, size * ratio - 1))
+                font = painter.font()
+                font.setBold(True)
+                font.setPixelSize(int(size * ratio * 0.7))
+                painter.setFont(font)
+                painter.setPen(QColor("#ffffff"))
+                painter.drawText(QRectF(0, 0, size * ratio, size * ratio), Qt.AlignmentFlag.AlignCenter, symbol)
+                painter.end()
+            pixmap.setDevicePixelRatio(ratio)
+            icon.addPixmap(pixmap)
+        _mark_cache[kind] = icon
+    return _mark_cache[kind]
+
+
+def session_mark(attention: Attention, active: bool) -> str:
+    """Which mark a session's row carries: trouble first, else the active check."""
+    if attention is Attention.SIGN_IN:
+        return "sign_in"
+    if attention is Attention.RETRYING:
+        return "retrying"
+    return "active" if active else "none"

@@ -10,7 +10,9 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from core.domain.model import Session, SessionState
-from gui.format import STATE_LABELS, format_remaining, principal_label
+from core.sessions.attention import attention_of, is_live, next_attempt_in
+from gui.format import format_remaining, principal_label, state_label, state_text
+from gui.icons import mark_icon, session_mark
 
 SESSION_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 """The session id of a row, in every column."""
@@ -43,19 +45,24 @@ HEADERS = {
     Column.ACCOUNT: "Account",
     Column.PRINCIPAL: "Principal / role",
     Column.REGION: "Region",
-    Column.CREDENTIALS: "Credentials expire in",
-    Column.SESSION: "Session ends in",
+    Column.CREDENTIALS: "Credentials",
+    Column.SESSION: "Session",
     Column.STATE: "State",
 }
-COUNTDOWN_COLUMNS = (Column.CREDENTIALS, Column.SESSION)
+HEADER_TIPS = {
+    Column.PROFILE: "The profile in your AWS config; the mark shows the active one, or trouble",
+    Column.CREDENTIALS: "Time until the current 15-minute credentials expire (renewed before they run low)",
+    Column.SESSION: "Time until the sign-in session reaches its limit (then sign in again)",
+}
 
 
 class SessionTableModel(QAbstractTableModel):
     """One row per session, oldest sign-in first; ``now`` comes from core's clock."""
 
-    def __init__(self, now: Any, parent: Any = None) -> None:
+    def __init__(self, now: Any, parent: Any = None, lead_minutes: Any = lambda: (30, 5)) -> None:
         super().__init__(parent)
         self._now = now
+        self._leads = lead_minutes
         self._sessions: list[Session] = []
         self._active: str | None = None
 
@@ -81,7 +88,7 @@ class SessionTableModel(QAbstractTableModel):
             last = len(self._sessions) - 1
             self.dataChanged.emit(
                 self.index(0, Column.CREDENTIALS),
-                self.index(last, Column.SESSION),
+                self.index(last, Column.STATE),
                 [Qt.ItemDataRole.DisplayRole, SORT_ROLE],
             )
 
@@ -107,6 +114,9 @@ class SessionTableModel(QAbstractTableModel):
             and 0 <= section < len(Column)
         ):
             return HEADERS[Column(section)]
+        horizontal = orientation == Qt.Orientation.Horizontal and 0 <= section < len(Column)
+        if horizontal and role == Qt.ItemDataRole.ToolTipRole:
+            return HEADER_TIPS.get(Column(section))
         return None
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
@@ -127,9 +137,9 @@ class SessionTableModel(QAbstractTableModel):
         if role == SESSION_ID_ROLE:
             return session.id
         if role == Qt.ItemDataRole.ToolTipRole:
-            if column == Column.STATE and session.state_reason:
-                return session.state_reason
-            return session.identity.arn
+            return self._tooltip(session, column, now)
+        if role == Qt.ItemDataRole.DecorationRole and column == Column.PROFILE:
+            return mark_icon(session_mark(attention_of(session, now, self._leads()), session.id == self._active))
         if role == Qt.ItemDataRole.FontRole and session.id == self._active:
             font = QFont()
             font.setBold(True)
@@ -137,14 +147,25 @@ class SessionTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and column == Column.STATE and session.state in _STATE_COLOURS:
             return QBrush(QColor(_STATE_COLOURS[session.state]))
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return self._display(session, column, now)
+            active = column == Column.PROFILE and session.id == self._active
+            return self._display(session, column, now) + (", active" if active else "")
         return None
 
+    def _tooltip(self, session: Session, column: Column, now: datetime) -> str:
+        if column == Column.STATE:
+            return state_text(session, now)
+        if column == Column.PROFILE:
+            active = " (the active profile)" if session.id == self._active else ""
+            return f"{session.profile_name}{active}\n{state_text(session, now)}"
+        if column == Column.PRINCIPAL:
+            return f"{principal_label(session)}\n{session.identity.arn}"
+        return session.identity.arn
+
     def _display(self, session: Session, column: Column, now: datetime) -> str:
-        live = session.state not in (SessionState.NEEDS_SIGN_IN, SessionState.ENDED)
+        live = is_live(session)
         match column:
             case Column.PROFILE:
-                return f"{session.profile_name}  (active)" if session.id == self._active else session.profile_name
+                return session.profile_name
             case Column.ACCOUNT:
                 return session.account_id
             case Column.PRINCIPAL:
@@ -156,7 +177,8 @@ class SessionTableModel(QAbstractTableModel):
             case Column.SESSION:
                 return format_remaining(session.session_remaining(now)) if live else "—"
             case _:  # Column.STATE
-                return STATE_LABELS[session.state]
+                wait = next_attempt_in(session, now)
+                return state_label(session) if wait is None else f"Retrying · {format_remaining(wait)}"
 
     def _sort_value(self, session: Session, column: Column, now: datetime) -> Any:
         if column == Column.CREDENTIALS:

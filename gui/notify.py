@@ -221,6 +221,8 @@ class Notifier:
         note = self.build(event)
         if note is None or note.key in self._seen:
             return
+        if session is not None and session.id in self._actions.inline_sessions:
+            return  # the switcher that asked shows this failure inline: one channel per event
         self._seen.add(note.key)
         if self._burst_ms <= 0:
             self._deliver(note)
@@ -301,4 +303,4 @@ class Notifier:
 
     def _action(self, note: Notification, key: str) -> None:
         if key in (SIGN_IN_AGAIN, "default") and note.action is not None and note.session is not None:
-            self._actions.sign_in(region=note.session.region, profile_name=note.session.profile_name)
+            self._actions.sign_in_again(note.session.id)

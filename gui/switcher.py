@@ -1,15 +1,19 @@
 """The profile switcher: every session in a table, its details, and doctor findings.
 
-Keyboard: type to filter, arrows to move, Enter makes the selected
-session active, Delete signs it out (after a confirmation), F2 renames
-its profile.
+Keyboard: the filter has focus on opening (and starts empty); Down or Enter
+moves to the table; Tab goes filter → table → buttons; Enter on a live row
+makes it active and on a dead row signs it in again; F5 refreshes (or signs
+in again); Delete signs out after a confirmation; F2 renames; Alt plus the
+underlined letter presses a button; Esc clears the filter, then closes.
+A right-click on a row offers every action on that session.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, QSortFilterProxyModel, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QPoint, QSortFilterProxyModel, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QHideEvent, QKeyEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,6 +24,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QMenu,
     QPushButton,
     QSplitter,
     QStackedWidget,
@@ -29,11 +34,13 @@ from PySide6.QtWidgets import (
 )
 
 from core.domain.events import SessionEvent
-from core.domain.model import MAX_SESSIONS, Session, SessionState
+from core.domain.model import MAX_SESSIONS, Session
+from core.sessions.attention import needs_sign_in
 from gui.actions import SESSION_LIMIT_TEXT, SessionActions
 from gui.doctor import DoctorPanel
-from gui.format import format_clock, format_remaining
+from gui.format import format_clock, state_text
 from gui.models import SESSION_ID_ROLE, SORT_ROLE, Column, SessionTableModel
+from gui.session_menu import fill_session_menu
 
 EMPTY_TEXT = (
     "<h2>No AWS sessions yet</h2>"
@@ -43,6 +50,8 @@ EMPTY_TEXT = (
     "its 12-hour limit. Programs use the <i>active</i> profile; switch it here or from the tray menu.</p>"
     "<p>No browser on this computer? Choose <b>Sign in on another device…</b>.</p>"
 )
+MESSAGE_MS = 8000
+"""How long an inline message stays (an error stays until the next one or a click)."""
 
 
 class _TableKeys(QObject):
@@ -56,7 +65,7 @@ class _TableKeys(QObject):
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             key = event.key()
             if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                self._switcher.activate_selected()
+                self._switcher.enter_selected()
                 return True
             if key == Qt.Key.Key_Delete:
                 self._switcher.sign_out_selected()
@@ -77,11 +86,13 @@ class _FilterKeys(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         keys = (Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter)
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and event.key() in keys:
+            if self._switcher.proxy.rowCount() == 0:
+                return True
             self._switcher.table.setFocus()
             if not self._switcher.selected_id():
                 self._switcher.table.selectRow(0)
             if event.key() != Qt.Key.Key_Down:
-                self._switcher.activate_selected()
+                self._switcher.enter_selected()
             return True
         return super().eventFilter(watched, event)
 
@@ -104,7 +115,7 @@ class SwitcherWindow(QWidget):
         self.setWindowTitle("AWS Login Tray: profiles")
         self.resize(980, 600)
 
-        self.model = SessionTableModel(self._service.now, self)
+        self.model = SessionTableModel(self._service.now, self, lambda: self._service.settings().expiry_lead_minutes)
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
@@ -112,47 +123,64 @@ class SwitcherWindow(QWidget):
         self.proxy.setSortRole(SORT_ROLE)
 
         self.filter = QLineEdit()
-        self.filter.setPlaceholderText("Filter by profile, account, role or region")
+        self.filter.setPlaceholderText("Filter by profile, account, role or region (Ctrl+F)")
         self.filter.setClearButtonEnabled(True)
         self.filter.textChanged.connect(self._filter_changed)
         self.filter.installEventFilter(_FilterKeys(self))
-        self.sign_in_button = QPushButton("Sign in…")
+        self.sign_in_button = QPushButton("S&ign in…")
         self.sign_in_button.clicked.connect(self._sign_in_clicked)
         self.limit_label = QLabel(f"{MAX_SESSIONS} of {MAX_SESSIONS} sessions: sign one out to add another")
         self.limit_label.setToolTip(SESSION_LIMIT_TEXT)
-        self.remote_button = QPushButton("Sign in on another device…")
+        self.remote_button = QPushButton("Sign in on another &device…")
         self.remote_button.clicked.connect(lambda: self._actions.sign_in(remote=True))
+        self._build_message_line()
 
         self.table = self._build_table()
         self._build_buttons()
-
         self.details = self._build_details()
         self.doctor = doctor
-
         self._build_layout(doctor)
+        self._set_tab_order()
 
         QShortcut(QKeySequence.StandardKey.Find, self, self.filter.setFocus)
-        QShortcut(QKeySequence("Esc"), self, self.close)
+        QShortcut(QKeySequence("Esc"), self, self.escape)
+        QShortcut(QKeySequence("F5"), self, self.recover_selected)
         self._ticker = QTimer(self)
         self._ticker.setInterval(1000)
         self._ticker.timeout.connect(self.tick)
         actions.sign_in_running_changed.connect(lambda _r: self._render_buttons())
+        actions.copied.connect(self.show_message)
         self.reload()
+
+    def _build_message_line(self) -> None:
+        """The sign-in wait state, the inline message line and the "no match" line."""
+        self.waiting_label = QLabel("Waiting for the browser to finish the sign-in…")
+        self.cancel_sign_in_button = QPushButton("&Cancel sign-in")
+        self.cancel_sign_in_button.clicked.connect(self._actions.cancel_sign_in)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.hide()
+        self._message_timer = QTimer(self)
+        self._message_timer.setSingleShot(True)
+        self._message_timer.timeout.connect(self.message.hide)
+        self.no_match = QLabel()
+        self.no_match.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.no_match.hide()
 
     def _build_layout(self, doctor: DoctorPanel | None) -> None:
         top = QHBoxLayout()
         top.addWidget(self.filter, 1)
-        top.addWidget(self.limit_label)
-        top.addWidget(self.sign_in_button)
-        top.addWidget(self.remote_button)
-        buttons = QHBoxLayout()
-        for button in (
-            self.activate_button,
-            self.refresh_button,
-            self.rename_button,
-            self.region_button,
-            self.sign_out_button,
+        for widget in (
+            self.limit_label,
+            self.waiting_label,
+            self.cancel_sign_in_button,
+            self.sign_in_button,
+            self.remote_button,
         ):
+            top.addWidget(widget)
+        buttons = QHBoxLayout()
+        for button in self.row_buttons:
             buttons.addWidget(button)
         buttons.addStretch(1)
 
@@ -163,7 +191,8 @@ class SwitcherWindow(QWidget):
         upper = QWidget()
         upper_layout = QVBoxLayout(upper)
         upper_layout.setContentsMargins(0, 0, 0, 0)
-        upper_layout.addWidget(self.table)
+        upper_layout.addWidget(self.table, 1)
+        upper_layout.addWidget(self.no_match)
         upper_layout.addLayout(buttons)
         splitter.addWidget(upper)
         lower = QWidget()
@@ -175,6 +204,7 @@ class SwitcherWindow(QWidget):
         splitter.addWidget(lower)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        splitter.setChildrenCollapsible(False)
         table_layout.addWidget(splitter)
 
         self.empty = QLabel(EMPTY_TEXT)
@@ -187,7 +217,13 @@ class SwitcherWindow(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.message)
         layout.addWidget(self.pages, 1)
+
+    def _set_tab_order(self) -> None:
+        chain: list[QWidget] = [self.filter, self.table, *self.row_buttons, self.sign_in_button, self.remote_button]
+        for before, after in itertools.pairwise(chain):
+            QWidget.setTabOrder(before, after)
 
     def _build_table(self) -> QTableView:
         table = QTableView()
@@ -197,31 +233,45 @@ class SwitcherWindow(QWidget):
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setTabKeyNavigation(False)  # Tab leaves the table for the buttons
         table.setAlternatingRowColors(True)
         table.verticalHeader().hide()
         table.setWordWrap(False)
+        table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(Column.PRINCIPAL, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(60)
         table.installEventFilter(_TableKeys(self))
-        table.doubleClicked.connect(lambda _index: self.activate_selected())
+        table.doubleClicked.connect(lambda _index: self.enter_selected())
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        table.customContextMenuRequested.connect(self._context_menu)
         table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
         return table
 
     def _build_buttons(self) -> None:
-        self.activate_button = QPushButton("Make active")
+        self.activate_button = QPushButton("Make &active")
         self.activate_button.setToolTip("Enter")
         self.activate_button.clicked.connect(self.activate_selected)
-        self.refresh_button = QPushButton("Refresh now")
-        self.refresh_button.clicked.connect(self.refresh_selected)
-        self.rename_button = QPushButton("Rename…")
+        self.refresh_button = QPushButton("&Refresh now")
+        self.refresh_button.setToolTip("F5")
+        self.refresh_button.clicked.connect(self.recover_selected)
+        self.rename_button = QPushButton("Re&name…")
         self.rename_button.setToolTip("F2")
         self.rename_button.clicked.connect(self.rename_selected)
-        self.region_button = QPushButton("Change region…")
+        self.region_button = QPushButton("Change re&gion…")
+        self.region_button.setToolTip("Alt+G")
         self.region_button.clicked.connect(self.change_region_selected)
-        self.sign_out_button = QPushButton("Sign out…")
+        self.sign_out_button = QPushButton("Sign &out…")
         self.sign_out_button.setToolTip("Delete")
         self.sign_out_button.clicked.connect(self.sign_out_selected)
+        self.row_buttons = [
+            self.activate_button,
+            self.refresh_button,
+            self.rename_button,
+            self.region_button,
+            self.sign_out_button,
+        ]
 
     def _sign_in_clicked(self) -> None:
         self._actions.sign_in()
@@ -230,7 +280,17 @@ class SwitcherWindow(QWidget):
         self.proxy.setFilterFixedString(text)
         if not self.selected_id() and self.proxy.rowCount() > 0:
             self.table.selectRow(0)
+        empty = self.proxy.rowCount() == 0 and bool(text) and self.model.rowCount() > 0
+        self.no_match.setText(f"No session matches “{text}”. Esc clears the filter." if empty else "")
+        self.no_match.setVisible(empty)
         self._selection_changed()
+
+    def show_message(self, text: str, *, error: bool = False) -> None:
+        """One inline line above the table (the answer to something the user just did here)."""
+        self.message.setText(text)
+        self.message.setStyleSheet("color: #c81e28; font-weight: bold;" if error else "")
+        self.message.show()
+        self._message_timer.start(MESSAGE_MS * (3 if error else 1))
 
     # -- details -------------------------------------------------------------------
     def _build_details(self) -> QGroupBox:
@@ -267,23 +327,14 @@ class SwitcherWindow(QWidget):
         self.signed_in_label.setText(format_clock(session.signed_in_at))
         self.last_refresh_label.setText(format_clock(session.last_refresh_at))
         self.mode_label.setText(session.credential_mode.value)
-        state = {
-            SessionState.FRESH: "Fresh: credentials are renewed automatically before they run low",
-            SessionState.REFRESHING: "Refreshing now",
-            SessionState.RETRYING: "Retrying after a failure",
-            SessionState.NEEDS_SIGN_IN: "Needs a new sign-in",
-            SessionState.ENDED: "Ended: reached its session limit",
-        }[session.state]
-        if session.state_reason:
-            state += f" ({session.state_reason})"
-        if session.state in (SessionState.NEEDS_SIGN_IN, SessionState.ENDED):
-            self.reason_label.setText(f"{state}.")
-        else:
-            remaining = format_remaining(session.session_remaining(self._service.now()))
-            self.reason_label.setText(f"{state}. Session ends in {remaining}.")
+        self._render_state(session)
         self.history.clear()
         for record in reversed(session.history):
             self.history.addItem(f"{format_clock(record.at)}   {record.event_name}   {record.outcome}")
+
+    def _render_state(self, session: Session | None) -> None:
+        if session is not None:
+            self.reason_label.setText(state_text(session, self._service.now()))
 
     # -- rendering -------------------------------------------------------------------
     def on_event(self, _event: SessionEvent) -> None:
@@ -306,8 +357,9 @@ class SwitcherWindow(QWidget):
             self.doctor.set_sessions(sessions)
 
     def tick(self) -> None:
-        """Re-render countdowns."""
+        """Re-render countdowns (and the retry countdown in the details)."""
         self.model.tick()
+        self._render_state(self.selected_session())
 
     def _select_source_row(self, row: int) -> None:
         index = self.proxy.mapFromSource(self.model.index(row, 0))
@@ -320,17 +372,23 @@ class SwitcherWindow(QWidget):
 
     def _render_buttons(self) -> None:
         session = self.selected_session()
-        has = session is not None
-        live = session is not None and session.state not in (SessionState.NEEDS_SIGN_IN, SessionState.ENDED)
+        running = self._actions.sign_in_running
         for button in (self.activate_button, self.rename_button, self.region_button, self.sign_out_button):
-            button.setEnabled(has)
-        self.refresh_button.setEnabled(live)
-        can_add = self._service.can_add_session() and not self._actions.sign_in_running
-        self.sign_in_button.setEnabled(can_add)
-        self.remote_button.setEnabled(can_add)
+            button.setEnabled(session is not None)
+        dead = session is not None and needs_sign_in(session)
+        # One-step recovery: a dead session's button signs it in again (it keeps its place among the five).
+        self.refresh_button.setText("&Sign in again…" if dead else "&Refresh now")
+        self.refresh_button.setToolTip(
+            "F5 or Enter: open the AWS sign-in page for this session" if dead else "F5: refresh the credentials now"
+        )
+        self.refresh_button.setEnabled(session is not None and not (dead and running))
         full = not self._service.can_add_session()
+        self.sign_in_button.setEnabled(not full and not running)
+        self.remote_button.setEnabled(not full and not running)
         self.sign_in_button.setToolTip(SESSION_LIMIT_TEXT if full else "Open the AWS sign-in page")
-        self.limit_label.setVisible(full)
+        self.limit_label.setVisible(full and not running)
+        self.waiting_label.setVisible(running)
+        self.cancel_sign_in_button.setVisible(running)
 
     # -- selection and commands ------------------------------------------------------
     def selected_id(self) -> str | None:
@@ -346,15 +404,29 @@ class SwitcherWindow(QWidget):
         session_id = self.selected_id()
         return None if session_id is None else self.model.session_at(self.model.row_of(session_id))
 
+    def enter_selected(self) -> None:
+        """Enter: make a live session active, sign a dead one in again."""
+        session = self.selected_session()
+        if session is not None and needs_sign_in(session):
+            self._actions.sign_in_again(session.id)
+        else:
+            self.activate_selected()
+
     def activate_selected(self) -> None:
-        """Make the selected session active."""
+        """Make the selected session active (a dead one only after asking)."""
         if session_id := self.selected_id():
             self._actions.make_active(session_id)
 
-    def refresh_selected(self) -> None:
-        """Refresh the selected session now."""
+    def recover_selected(self) -> None:
+        """Refresh the selected session now, or sign it in again when it needs that."""
         if session_id := self.selected_id():
-            self._actions.refresh(session_id)
+            self._actions.recover(
+                session_id, report=lambda text: self.show_message(f"Refresh failed: {text}", error=True)
+            )
+
+    def refresh_selected(self) -> None:
+        """Refresh the selected session now (the button's live-session meaning)."""
+        self.recover_selected()
 
     def sign_out_selected(self) -> None:
         """Sign the selected session out, after confirmation."""
@@ -371,9 +443,40 @@ class SwitcherWindow(QWidget):
         if session_id := self.selected_id():
             self._actions.change_region(session_id)
 
+    def _context_menu(self, position: QPoint) -> None:
+        index = self.table.indexAt(position)
+        if not index.isValid():
+            return
+        self.table.selectRow(index.row())
+        menu = self.context_menu_for(self.selected_session())
+        if menu is not None:
+            menu.popup(self.table.viewport().mapToGlobal(position))
+
+    def context_menu_for(self, session: Session | None) -> QMenu | None:
+        """The right-click menu of a row: every action on that session."""
+        if session is None:
+            return None
+        menu = QMenu(self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        fill_session_menu(menu, self._actions, session, active=session.id == self._service.active_session_id())
+        rename = menu.addAction("Re&name…")
+        rename.triggered.connect(lambda _c=False: self._actions.rename(session.id))
+        region = menu.addAction("Change re&gion…")
+        region.triggered.connect(lambda _c=False: self._actions.change_region(session.id))
+        return menu
+
     # -- window -----------------------------------------------------------------------
+    def escape(self) -> None:
+        """Esc: clear the filter first, close when it is already empty."""
+        if self.filter.text():
+            self.filter.clear()
+            self.filter.setFocus()
+        else:
+            self.close()
+
     def present(self) -> None:
-        """Show, raise and focus the window."""
+        """Show, raise and focus the window, with an empty filter."""
+        self.filter.clear()
         self.reload()
         self.show()
         self.raise_()

@@ -41,6 +41,7 @@ class TaskRunner:
         context: str = "",
         on_success: Callable[[T], None] | None = None,
         on_done: Callable[[], None] | None = None,
+        on_error: Callable[[BaseException], bool] | None = None,
     ) -> asyncio.Task[T]:
         """Run ``coro`` in the background.
 
@@ -49,6 +50,7 @@ class TaskRunner:
             context: a few words for error messages ("Sign in", "Refresh").
             on_success: called with the result when it succeeds.
             on_done: called afterwards in every case (to re-enable a button).
+            on_error: shows a failure somewhere else (inline); returns False to leave it to the presenter.
         """
         loop = self._loop or asyncio.get_event_loop()
         task = loop.create_task(coro)
@@ -60,7 +62,8 @@ class TaskRunner:
                 if done.cancelled():
                     self._presenter.present(asyncio.CancelledError(), context)
                 elif (exc := done.exception()) is not None:
-                    self._presenter.present(exc, context)
+                    if on_error is None or not on_error(exc):
+                        self._presenter.present(exc, context)
                 elif on_success is not None:
                     on_success(done.result())
             finally:

@@ -98,3 +98,19 @@ class RoleRefused(RoleError):
     def __init__(self, message: str, code: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+class PrincipalMismatch(LoginTrayError):
+    """A sign-in for a profile bound to one principal came back as another; nothing was changed.
+
+    Attributes:
+        profile: The profile the sign-in was for.
+        expected: Who that profile belongs to (an ARN, or ``account 123456789012``).
+        signed_in: The ARN the browser sign-in actually returned.
+    """
+
+    def __init__(self, message: str, profile: str, expected: str, signed_in: str) -> None:
+        super().__init__(message)
+        self.profile = profile
+        self.expected = expected
+        self.signed_in = signed_in

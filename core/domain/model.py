@@ -165,6 +165,8 @@ class Session:
 
     Refreshes always go there, even after the profile's ``region`` is changed.
     """
+    next_attempt_at: datetime | None = None
+    """While RETRYING: when the engine will really try again (backoff and refresh window)."""
 
     @property
     def refresh_region(self) -> str:

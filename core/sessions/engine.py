@@ -534,6 +534,7 @@ class RefreshEngine:
                 credentials_expire_at=result.credentials.expires_at if written else s.credentials_expire_at,
                 last_refresh_at=now,
                 session_ends_at=min(s.session_ends_at, ends_at),
+                next_attempt_at=None,
             )
 
         updated = await self.table.update_session_off_loop(session.id, apply) or apply(session)
@@ -555,15 +556,16 @@ class RefreshEngine:
         ttl = self.credential_ttl(session)
         delay = policy.backoff_delay(rt.attempts, ttl, self.rng)
         rt.next_attempt_at = now + timedelta(seconds=delay)
+        # What the next pass will really wait for: the backoff, and the refresh window too.
+        planned = max(t for t in (rt.next_attempt_at, self.due_at(session), rt.not_before) if t is not None)
         expired = session.credentials_expire_at is not None and session.credentials_expire_at <= now
         prefix = "Credentials have expired. " if expired else ""
-        reason = f"{prefix}{exc.user_message} Retrying in {delay:.0f} s (attempt {rt.attempts})."
+        reason = f"{prefix}{exc.user_message} Attempt {rt.attempts} failed."
         outcome = policy.outcome_for(exc)
 
         def apply(s: Session) -> Session:
-            if record:
-                s = self._record(s, now, outcome)
-            return s.evolve(state=SessionState.RETRYING, state_reason=reason)
+            s = self._record(s, now, outcome) if record else s
+            return s.evolve(state=SessionState.RETRYING, state_reason=reason, next_attempt_at=planned)
 
         updated = self._update(session.id, apply) or apply(session)
         self._publish(EventKind.RETRYING, updated, reason)

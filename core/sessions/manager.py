@@ -49,6 +49,14 @@ from core.domain.model import (
 )
 from core.domain.ports import BrowserOpener, Clock, CodePrompt
 from core.sessions.engine import RefreshEngine, SleepFn
+from core.sessions.identity import (
+    MismatchHandler,
+    ProfileBinding,
+    ask_to_add,
+    binding_for,
+    free_default_name,
+    mismatch_error,
+)
 from core.sessions.policy import MAX_IDLE_SLEEP
 from core.sessions.ports import SigninPort
 from core.sessions.profiles import ProfileWriter
@@ -237,10 +245,12 @@ class SessionManager:
         *,
         remote: bool = False,
         credential_mode: CredentialMode | None = None,
+        on_mismatch: MismatchHandler | None = None,
     ) -> Session:
         self._sync()
         mode = credential_mode or self._settings.credential_mode
         existing = self.table.sessions()
+        binding = binding_for(profile_name, existing)
         slot_owner = next((s for s in existing if s.profile_name == profile_name), None) if profile_name else None
         if len(existing) >= MAX_SESSIONS and slot_owner is None:
             raise SessionLimitReached(self._limit_message(existing))
@@ -260,6 +270,9 @@ class SessionManager:
             result = await client.sign_in_same_device(self.open_browser)
         if result.identity is None:
             raise InvalidRequestError("AWS Sign-In did not say which session signed in (no id token).")
+        if binding is not None and not binding.accepts(result.identity):
+            await self._confirm_new_session(binding, result.identity, on_mismatch)
+            profile_name, slot_owner = None, None
         now = self.clock.now()
         began = auth_time(result.secrets.id_token)
         if began is None or began > now:
@@ -276,8 +289,32 @@ class SessionManager:
             session_ends_at=began + self.session_duration,
             expires_in=result.expires_in,
             history=history,
-            replacing=slot_owner,
         )
+
+    async def sign_in_again(
+        self, session_id: str, *, remote: bool = False, on_mismatch: MismatchHandler | None = None
+    ) -> Session:
+        """Renew a session with a browser sign-in (it keeps its place among the five)."""
+        session = self._get(session_id)
+        return await self.sign_in(
+            session.region,
+            session.profile_name,
+            remote=remote,
+            credential_mode=session.credential_mode,
+            on_mismatch=on_mismatch,
+        )
+
+    async def _confirm_new_session(
+        self, binding: ProfileBinding, identity: Identity, on_mismatch: MismatchHandler | None
+    ) -> None:
+        """Another principal signed in: ask whether to add it as a new session; raises unless yes."""
+        self._sync()
+        previous = self.table.get(session_id_for(identity.arn))
+        if on_mismatch is not None and previous is None and len(self.table.sessions()) >= MAX_SESSIONS:
+            limit = self._limit_message(self.table.sessions())
+            raise SessionLimitReached(f"{mismatch_error(binding, identity).user_message} {limit}")
+        name = previous.profile_name if previous else await asyncio.to_thread(self._free_default_name, identity, "")
+        await ask_to_add(binding, identity, on_mismatch, new_profile_name=name, renews_existing=previous is not None)
 
     def _check_not_active_name(self, name: str) -> None:
         if name == self._settings.active_profile_name:
@@ -333,25 +370,13 @@ class SessionManager:
             session_ends_at=session_ends_at,
             expires_in=expires_in or None,
             history=(),
-            replacing=None,
             adopt_profile=True,
             sign_in_region=sign_in_region if sign_in_region != region else None,
         )
 
     def _free_default_name(self, identity: Identity, sid: str) -> str:
         taken = {s.profile_name for s in self.table.sessions() if s.id != sid} | {self._settings.active_profile_name}
-        base = identity.default_profile_name
-        candidate, counter = base, 2
-        while True:
-            if candidate not in taken:
-                try:
-                    self.profiles.writer.check_available(candidate)
-                except ProfileConflict:
-                    pass
-                else:
-                    return candidate
-            candidate = f"{base}-{counter}"
-            counter += 1
+        return free_default_name(identity, taken, self.profiles.writer.check_available)
 
     async def _install(
         self,
@@ -366,17 +391,15 @@ class SessionManager:
         session_ends_at: datetime,
         expires_in: int | None,
         history: tuple[RefreshRecord, ...],
-        replacing: Session | None,
         adopt_profile: bool = False,
         sign_in_region: str | None = None,
     ) -> Session:
         self._sync()
         sid = session_id_for(identity.arn)
         previous = self.table.get(sid)
-        victim = replacing if replacing is not None and replacing.id != sid else None
-        if previous is None and victim is None and len(self.table.sessions()) >= MAX_SESSIONS:
+        if previous is None and len(self.table.sessions()) >= MAX_SESSIONS:
             raise SessionLimitReached(self._limit_message(self.table.sessions()))
-        profile_name = await self._choose_profile_name(identity, sid, profile_name, previous, victim)
+        profile_name = await self._choose_profile_name(identity, sid, profile_name, previous)
         session = Session(
             id=sid,
             identity=identity,
@@ -404,12 +427,8 @@ class SessionManager:
         self.engine.forget(sid)
         if expires_in:
             self.engine.note_credentials(sid, expires_in)
-        if victim is not None:
-            await self._forget_secrets(victim)
 
         def put(state: StoreState) -> StoreState:
-            if victim is not None:
-                state = state.without(victim.id)
             state = state.with_session(session)
             if state.active_session_id is None:
                 state = replace(state, active_session_id=sid)
@@ -417,13 +436,9 @@ class SessionManager:
 
         before_active = self.table.active_session_id
         active = self.table.mutate(put).active_session_id == sid
-        removals = [
-            old.profile_name for old in (previous, victim) if old is not None and old.profile_name != profile_name
-        ]
+        removals = [previous.profile_name] if previous is not None and previous.profile_name != profile_name else []
         adopt = (profile_name,) if adopt_profile else ()
         active, detail = await self._write_profiles(session, active, removals, before_active, adopt)
-        if victim is not None:
-            self._publish(EventKind.REMOVED, victim)
         self._publish(EventKind.UPDATED if previous is not None else EventKind.ADDED, session, detail)
         if active and before_active != sid:
             self._publish(EventKind.ACTIVE_CHANGED, session)
@@ -431,14 +446,13 @@ class SessionManager:
         return session
 
     async def _choose_profile_name(
-        self, identity: Identity, sid: str, wanted: str | None, previous: Session | None, victim: Session | None
+        self, identity: Identity, sid: str, wanted: str | None, previous: Session | None
     ) -> str:
         if wanted is None:
             if previous is not None:
                 return previous.profile_name
             return await asyncio.to_thread(self._free_default_name, identity, sid)
-        allowed = {sid, *_ids(victim)}
-        if any(s.profile_name == wanted and s.id not in allowed for s in self.table.sessions()):
+        if any(s.profile_name == wanted and s.id != sid for s in self.table.sessions()):
             raise ProfileConflict(f"Profile {wanted!r} belongs to another session.", wanted)
         return wanted
 
@@ -584,7 +598,3 @@ class SessionManager:
                         source.delete(session)
 
             await asyncio.to_thread(move)
-
-
-def _ids(session: Session | None) -> tuple[str, ...]:
-    return () if session is None else (session.id,)

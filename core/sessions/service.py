@@ -14,6 +14,7 @@ from typing import Protocol
 from core.domain.events import EventBus
 from core.domain.model import CredentialMode, Credentials, Session
 from core.domain.roles import MAX_CHAINED_DURATION, RoleProfile
+from core.sessions.identity import MismatchHandler
 from core.storage.settings import Settings
 
 
@@ -108,13 +109,25 @@ class SessionService(Protocol):
         *,
         remote: bool = False,
         credential_mode: CredentialMode | None = None,
+        on_mismatch: MismatchHandler | None = None,
     ) -> Session:
-        """Run the browser sign-in and add (or replace) a session.
+        """Run the browser sign-in and add a session (or renew the one of the same principal).
+
+        A ``profile_name`` bound to a principal (see :mod:`core.sessions.identity`)
+        is never given to another one: if the browser signs in as someone else,
+        ``on_mismatch`` decides between adding a new session and cancelling.
 
         Raises:
             SessionLimitReached: before any browser opens, with five sessions.
+            PrincipalMismatch: another principal signed in and there is no ``on_mismatch``.
             SignInCancelled, SignInRequired, TransientServiceError, ProfileConflict.
         """
+        ...
+
+    async def sign_in_again(
+        self, session_id: str, *, remote: bool = False, on_mismatch: MismatchHandler | None = None
+    ) -> Session:
+        """Renew this session with a browser sign-in; allowed with five sessions (it keeps its place)."""
         ...
 
     async def refresh(self, session_id: str) -> Session:

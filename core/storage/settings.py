@@ -32,7 +32,20 @@ class Settings:
     """Keep secrets in 0600 files instead of the OS keyring: only on explicit request."""
     on_sign_out_of_active: str = "clear"
     """``clear`` the active profile, or ``next``: make another session active."""
+    icon_theme: str = "auto"
+    """Tray icon: ``auto`` (reads on any panel), ``light`` (for light panels) or ``dark`` (for dark panels)."""
+    browser_command: str = ""
+    """Opens the sign-in page: empty for the default browser, else a command run with the URL appended."""
     extra: dict[str, str] = field(default_factory=dict)
+
+
+ICON_THEMES = ("auto", "light", "dark")
+
+
+def _icon_theme(value: str) -> str:
+    if value not in ICON_THEMES:
+        raise _Invalid(f"icon_theme is one of {', '.join(ICON_THEMES)}")
+    return value
 
 
 def load_settings(path: Path) -> Settings:
@@ -108,6 +121,8 @@ def _settings_from(raw: dict[str, Any]) -> Settings:
         default_region=_typed(raw, "default_region", str, None),
         use_plaintext_secrets=_typed(raw, "use_plaintext_secrets", bool, False),
         on_sign_out_of_active=on_sign_out,
+        icon_theme=_icon_theme(_typed(raw, "icon_theme", str, "auto")),
+        browser_command=_typed(raw, "browser_command", str, ""),
         extra=dict(extra),
     )
 

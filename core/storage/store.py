@@ -105,6 +105,7 @@ def session_to_json(session: Session) -> dict[str, Any]:
         ),
         "last_refresh_at": None if session.last_refresh_at is None else format_precise(session.last_refresh_at),
         "sign_in_region": session.sign_in_region,
+        "next_attempt_at": None if session.next_attempt_at is None else _format_precise(session.next_attempt_at),
         "history": [
             {"at": format_precise(r.at), "event_name": r.event_name, "outcome": r.outcome}
             for r in session.history[-HISTORY_LIMIT:]
@@ -139,6 +140,7 @@ def session_from_json(raw: dict[str, Any]) -> Session:
         credentials_expire_at=_opt_time(raw.get("credentials_expire_at")),
         last_refresh_at=_opt_time(raw.get("last_refresh_at")),
         sign_in_region=None if raw.get("sign_in_region") is None else str(raw["sign_in_region"]),
+        next_attempt_at=_opt_time(raw.get("next_attempt_at")),
         history=tuple(
             RefreshRecord(parse_time(str(r["at"])), str(r["event_name"]), str(r["outcome"]))
             for r in _list(raw.get("history", []))

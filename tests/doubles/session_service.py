@@ -24,6 +24,7 @@ from core.domain.model import (
     session_id_for,
 )
 from core.domain.ports import Clock, SystemClock
+from core.sessions.identity import MismatchHandler
 from core.storage.settings import Settings
 from tests.doubles.roles import InMemoryRoles
 from tests.doubles.sessions import SAMPLE_ARNS, sample_session, sample_sessions
@@ -104,6 +105,7 @@ class InMemorySessionService:
         *,
         remote: bool = False,
         credential_mode: CredentialMode | None = None,
+        on_mismatch: MismatchHandler | None = None,
     ) -> Session:
         if not self.can_add_session():
             raise SessionLimitReached("Five sessions are signed in already; sign one out first.")
@@ -123,6 +125,24 @@ class InMemorySessionService:
         if self._active is None:
             await self.set_active(session.id)
         return session
+
+    async def sign_in_again(
+        self, session_id: str, *, remote: bool = False, on_mismatch: MismatchHandler | None = None
+    ) -> Session:
+        session = self._get(session_id)
+        if self.sign_in_delay:
+            await asyncio.sleep(self.sign_in_delay)
+        now = self.now()
+        renewed = session.evolve(
+            state=SessionState.FRESH,
+            state_reason=None,
+            signed_in_at=now,
+            session_ends_at=now + timedelta(hours=12),
+            credentials_expire_at=now + timedelta(minutes=15),
+            last_refresh_at=now,
+        )
+        self.publish(EventKind.UPDATED, renewed)
+        return renewed
 
     async def refresh(self, session_id: str) -> Session:
         session = self._get(session_id)
@@ -202,9 +222,16 @@ class RecordingSessionService(InMemorySessionService):
         *,
         remote: bool = False,
         credential_mode: CredentialMode | None = None,
+        on_mismatch: MismatchHandler | None = None,
     ) -> Session:
         await self._maybe_fail("sign_in", region, profile_name, remote, credential_mode)
         return await super().sign_in(region, profile_name, remote=remote, credential_mode=credential_mode)
+
+    async def sign_in_again(
+        self, session_id: str, *, remote: bool = False, on_mismatch: MismatchHandler | None = None
+    ) -> Session:
+        await self._maybe_fail("sign_in_again", session_id, remote)
+        return await super().sign_in_again(session_id, remote=remote, on_mismatch=on_mismatch)
 
     async def refresh(self, session_id: str) -> Session:
         await self._maybe_fail("refresh", session_id)

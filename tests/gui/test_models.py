@@ -26,7 +26,10 @@ def test_rows_show_each_session(service: RecordingSessionService) -> None:
     assert model.rowCount() == 3
     assert model.columnCount() == len(Column)
     row = model.index(1, Column.PROFILE)
-    assert row.data() == f"{sessions[1].profile_name}  (active)"
+    assert row.data() == sessions[1].profile_name  # the active one is marked by an icon, not by wider text
+    assert not row.data(Qt.ItemDataRole.DecorationRole).isNull()
+    assert row.data(Qt.ItemDataRole.AccessibleTextRole).endswith(", active")
+    assert "active profile" in row.data(Qt.ItemDataRole.ToolTipRole)
     assert row.data(Qt.ItemDataRole.FontRole).bold()
     assert model.index(0, Column.PROFILE).data(Qt.ItemDataRole.FontRole) is None
     assert model.index(0, Column.ACCOUNT).data() == sessions[0].account_id

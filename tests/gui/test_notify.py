@@ -67,7 +67,7 @@ def test_a_new_sign_in_of_the_same_session_can_warn_again(
     assert len(backend.shown) == 2
 
 
-def test_sign_in_again_action_signs_in_for_that_profile(
+def test_sign_in_again_action_signs_that_session_in_again(
     qtbot: QtBot, service: RecordingSessionService, actions: SessionActions
 ) -> None:
     sessions = service.fill(2)
@@ -76,8 +76,8 @@ def test_sign_in_again_action_signs_in_for_that_profile(
     notifier.on_event(SessionEvent(EventKind.NEEDS_SIGN_IN, target.evolve(state=SessionState.NEEDS_SIGN_IN)))
     note, callback = backend.shown[0]
     callback(note, SIGN_IN_AGAIN)
-    qtbot.waitUntil(lambda: "sign_in" in service.names())
-    assert ("sign_in", (target.region, target.profile_name, False, None)) in service.calls
+    qtbot.waitUntil(lambda: "sign_in_again" in service.names())
+    assert ("sign_in_again", (target.id, False)) in service.calls
 
 
 def test_a_burst_after_sleep_becomes_one_summary(

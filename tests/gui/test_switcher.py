@@ -56,7 +56,7 @@ def test_enter_makes_the_selected_session_active(
     assert window.selected_id() == sessions[1].id
     QTest.keyClick(window.table, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: service.active_session_id() == sessions[1].id)
-    assert window.model.index(1, 0).data().endswith("(active)")
+    assert window.model.index(1, 0).data(Qt.ItemDataRole.AccessibleTextRole).endswith(", active")
 
 
 def test_delete_signs_out_after_confirmation(
@@ -66,7 +66,7 @@ def test_delete_signs_out_after_confirmation(
     asked: list[str] = []
     answers = iter([False, True])
 
-    def confirm(_parent: object, _title: str, text: str) -> bool:
+    def confirm(_parent: object, _title: str, text: str, _accept: str = "") -> bool:
         asked.append(text)
         return next(answers)
 

@@ -23,6 +23,8 @@ def make_tray(actions: SessionActions, calls: list[str] | None = None) -> TrayCo
         open_switcher=lambda: record.append("switcher"),
         open_settings=lambda: record.append("settings"),
         quit_app=lambda: record.append("quit"),
+        show_log=lambda: record.append("log"),
+        show_about=lambda: record.append("about"),
     )
 
 
@@ -40,19 +42,40 @@ def texts(tray: TrayController) -> list[str]:
     return [a.text() for a in tray.menu.actions() if not a.isSeparator()]
 
 
-def test_menu_lists_sessions_with_a_check_on_the_active_one(
+def test_menu_lists_sessions_with_a_mark_on_the_active_one(
     service: RecordingSessionService, actions: SessionActions
 ) -> None:
     sessions = service.fill(3, active=1)
     tray = make_tray(actions)
     items = texts(tray)
     for session in sessions:
-        assert any(t.startswith(session.profile_name) and session.account_id in t for t in items)
-    checked = [sid for sid, action in tray.session_actions.items() if action.isChecked()]
-    assert checked == [sessions[1].id]
+        assert any(t.startswith(session.profile_name + "\t") and session.account_id in t for t in items)
+    assert tray.active_id == sessions[1].id
+    bold = [sid for sid, action in tray.session_actions.items() if action.font().bold()]
+    assert bold == [sessions[1].id]
+    assert not tray.session_actions[sessions[1].id].icon().isNull()
     assert sessions[0].identity.display_name in tray.session_actions[sessions[0].id].text()
     assert sessions[0].region in tray.session_actions[sessions[0].id].text()
-    assert items[-5:] == ["Sign in…", "Sign in on another device…", "Open switcher…", "Settings…", "Quit"]
+    assert [t.replace("&", "") for t in items[-7:]] == [
+        "Sign in…",
+        "Sign in on another device…",
+        "Open switcher…",
+        "Settings…",
+        "Show log…",
+        "About AWS Login Tray",
+        "Quit",
+    ]
+
+
+def test_menu_rows_line_up_profile_left_details_right(
+    service: RecordingSessionService, actions: SessionActions
+) -> None:
+    service.fill(5)
+    tray = make_tray(actions)
+    for action in tray.session_actions.values():
+        profile, details = action.text().split("\t")
+        assert " · " not in profile
+        assert details.count(" · ") >= 3
 
 
 def test_choosing_a_session_makes_it_active(
@@ -64,11 +87,16 @@ def test_choosing_a_session_makes_it_active(
     tray.session_actions[sessions[2].id].trigger()
     qtbot.waitUntil(lambda: service.active_session_id() == sessions[2].id)
     assert ("set_active", (sessions[2].id,)) in service.calls
-    assert tray.session_actions[sessions[2].id].isChecked()
-    assert not tray.session_actions[sessions[0].id].isChecked()
+    assert tray.active_id == sessions[2].id
+    assert tray.session_actions[sessions[2].id].font().bold()
+    assert not tray.session_actions[sessions[0].id].font().bold()
 
 
-def test_manage_submenu_refreshes_and_signs_out(
+def plain(menu: QMenu) -> list[str]:
+    return [a.text().replace("&", "") for a in menu.actions() if not a.isSeparator()]
+
+
+def test_manage_submenu_holds_every_action_on_a_session(
     qtbot: QtBot, service: RecordingSessionService, actions: SessionActions
 ) -> None:
     sessions = service.fill(5, active=0)
@@ -77,14 +105,17 @@ def test_manage_submenu_refreshes_and_signs_out(
     service.events.subscribe(tray.on_event)
     submenus = [submenu(a) for a in tray.manage_menu.actions()]
     assert len(submenus) == 5
+    assert [a.text() for a in tray.manage_menu.actions()] == [s.profile_name for s in sessions]
     needs = next(i for i, s in enumerate(sessions) if s.state is SessionState.NEEDS_SIGN_IN)
-    fresh = next(i for i, s in enumerate(sessions) if s.state is SessionState.FRESH)
-    assert [a.text() for a in submenus[fresh].actions()] == ["Refresh now", "Sign out…"]
-    assert [a.text() for a in submenus[needs].actions()] == ["Sign in again…", "Sign out…"]
-    submenus[fresh].actions()[0].trigger()
+    fresh = next(i for i, s in enumerate(sessions) if i and s.state is SessionState.FRESH)
+    copies = ["Copy profile name", "Copy account id", "Copy ARN", "Copy export lines"]
+    assert plain(submenus[fresh]) == ["Make active", "Refresh now", *copies, "Sign out…"]
+    assert plain(submenus[needs]) == ["Make active", "Sign in again…", *copies, "Sign out…"]
+    assert not submenus[0].actions()[0].isEnabled()  # already the active one
+    submenus[fresh].actions()[1].trigger()
     qtbot.waitUntil(lambda: "refresh" in service.names())
     assert ("refresh", (sessions[fresh].id,)) in service.calls
-    submenus[fresh].actions()[1].trigger()
+    submenus[fresh].actions()[-1].trigger()
     qtbot.waitUntil(lambda: sessions[fresh].id not in tray.session_actions)
     assert ("sign_out", (sessions[fresh].id,)) in service.calls
 

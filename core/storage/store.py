@@ -105,7 +105,7 @@ def session_to_json(session: Session) -> dict[str, Any]:
         ),
         "last_refresh_at": None if session.last_refresh_at is None else format_precise(session.last_refresh_at),
         "sign_in_region": session.sign_in_region,
-        "next_attempt_at": None if session.next_attempt_at is None else _format_precise(session.next_attempt_at),
+        "next_attempt_at": None if session.next_attempt_at is None else format_precise(session.next_attempt_at),
         "history": [
             {"at": format_precise(r.at), "event_name": r.event_name, "outcome": r.outcome}
             for r in session.history[-HISTORY_LIMIT:]

@@ -83,6 +83,11 @@ class SessionActions(QObject):
         self.ask_mismatch: Callable[[QWidget | None, MismatchQuestion], Awaitable[bool]] = prompts.ask_add_as_new
 
     @property
+    def runner(self) -> TaskRunner:
+        """The task runner every intent goes through."""
+        return self._runner
+
+    @property
     def service(self) -> SessionService:
         """The core service these actions drive."""
         return self._service

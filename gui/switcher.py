@@ -40,6 +40,7 @@ from gui.actions import SESSION_LIMIT_TEXT, SessionActions
 from gui.doctor import DoctorPanel
 from gui.format import format_clock, state_text
 from gui.models import SESSION_ID_ROLE, SORT_ROLE, Column, SessionTableModel
+from gui.roles import RolesPanel
 from gui.session_menu import fill_session_menu
 
 EMPTY_TEXT = (
@@ -139,6 +140,7 @@ class SwitcherWindow(QWidget):
         self._build_buttons()
         self.details = self._build_details()
         self.doctor = doctor
+        self.roles_panel = RolesPanel(actions)
         self._build_layout(doctor)
         self._set_tab_order()
 
@@ -195,6 +197,7 @@ class SwitcherWindow(QWidget):
         upper_layout.addWidget(self.no_match)
         upper_layout.addLayout(buttons)
         splitter.addWidget(upper)
+        splitter.addWidget(self.roles_panel)
         lower = QWidget()
         lower_layout = QHBoxLayout(lower)
         lower_layout.setContentsMargins(0, 0, 0, 0)
@@ -205,6 +208,7 @@ class SwitcherWindow(QWidget):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         splitter.setChildrenCollapsible(False)
+        splitter.setStretchFactor(2, 2)
         table_layout.addWidget(splitter)
 
         self.empty = QLabel(EMPTY_TEXT)
@@ -355,6 +359,7 @@ class SwitcherWindow(QWidget):
         self._selection_changed()
         if self.doctor is not None:
             self.doctor.set_sessions(sessions)
+        self.roles_panel.reload()
 
     def tick(self) -> None:
         """Re-render countdowns (and the retry countdown in the details)."""

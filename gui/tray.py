@@ -24,6 +24,7 @@ from core.sessions.attention import attention_of, needs_sign_in
 from gui.actions import SESSION_LIMIT_TEXT, SessionActions
 from gui.format import menu_label, tooltip_text
 from gui.icons import IconSet, TrayStatus, mark_icon, overall_status, session_mark
+from gui.roles import TrayRoles
 from gui.session_menu import fill_session_menu
 
 TICK_MS = 1000
@@ -58,6 +59,7 @@ class TrayController(QObject):
         self.tray.activated.connect(self._activated)
         self.session_actions: dict[str, QAction] = {}
         self.active_id: str | None = None
+        self.roles = TrayRoles(actions, self)
         self.status = TrayStatus.EMPTY
         self._icon_key: tuple[TrayStatus, str] | None = None
         self.tray.setToolTip("AWS Login Tray")
@@ -143,6 +145,9 @@ class TrayController(QObject):
         for action in self.session_actions.values():
             action.deleteLater()
         self.session_actions = {}
+        self.roles.clear()
+        roles = self._service.role_profiles.list_roles() if sessions else []
+        active_role = self.roles.active_role()
 
         if not sessions:
             empty = self.menu.addAction("No sessions yet: choose “Sign in…”")
@@ -152,6 +157,7 @@ class TrayController(QObject):
             action.triggered.connect(lambda _checked=False, sid=session.id: self._choose(sid))
             self.menu.addAction(action)
             self.session_actions[session.id] = action
+            self.roles.add_under(self.menu, session, roles, active_role)
             sub = self.manage_menu.addMenu(session.profile_name)
             fill_session_menu(sub, self._actions, session, active=session.id == self.active_id)
         self._render_rows(sessions)

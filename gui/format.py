@@ -62,6 +62,12 @@ def sentence(text: str | None) -> str:
     return text if not text or text.endswith((".", "!", "?")) else text + "."
 
 
+def format_wait(delta: timedelta) -> str:
+    """A short wait: ``42 s`` under a minute, else as :func:`format_remaining`."""
+    seconds = max(0, round(delta.total_seconds()))
+    return f"{seconds} s" if seconds < 60 else format_remaining(delta)
+
+
 def next_attempt_text(session: Session, now: datetime) -> str:
     """``next attempt in 42 s`` while retrying, from the time the engine really planned."""
     wait = next_attempt_in(session, now)
@@ -69,7 +75,7 @@ def next_attempt_text(session: Session, now: datetime) -> str:
         return "next attempt soon"
     if wait <= timedelta(seconds=1):
         return "next attempt now"
-    return f"next attempt in {format_remaining(wait)}"
+    return f"next attempt in {format_wait(wait)}"
 
 
 def time_left_label(session: Session, now: datetime) -> str:

@@ -11,7 +11,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from core.domain.model import Session, SessionState
 from core.sessions.attention import attention_of, is_live, next_attempt_in
-from gui.format import format_remaining, principal_label, state_label, state_text
+from gui.format import format_remaining, format_wait, principal_label, state_label, state_text
 from gui.icons import mark_icon, session_mark
 
 SESSION_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -178,7 +178,7 @@ class SessionTableModel(QAbstractTableModel):
                 return format_remaining(session.session_remaining(now)) if live else "—"
             case _:  # Column.STATE
                 wait = next_attempt_in(session, now)
-                return state_label(session) if wait is None else f"Retrying · {format_remaining(wait)}"
+                return state_label(session) if wait is None else f"Retrying · {format_wait(wait)}"
 
     def _sort_value(self, session: Session, column: Column, now: datetime) -> Any:
         if column == Column.CREDENTIALS:

@@ -56,7 +56,7 @@ MESSAGE_MS = 8000
 
 
 class _TableKeys(QObject):
-    """Enter / Delete / F2 on the table."""
+    """Enter / Delete / F2 / F5 on the table (F5 also works anywhere in the window)."""
 
     def __init__(self, switcher: SwitcherWindow) -> None:
         super().__init__(switcher)
@@ -73,6 +73,9 @@ class _TableKeys(QObject):
                 return True
             if key == Qt.Key.Key_F2:
                 self._switcher.rename_selected()
+                return True
+            if key == Qt.Key.Key_F5:
+                self._switcher.recover_selected()
                 return True
         return super().eventFilter(watched, event)
 

@@ -63,7 +63,8 @@ def test_a_retrying_session_turns_the_icon_menu_and_tooltip(
 ) -> None:
     sessions = service.fill(3, active=0)
     tray = make_tray(actions)
-    assert tray.status is TrayStatus.EXPIRING  # the samples hold one session near its end
+    before: TrayStatus = tray.status
+    assert before is TrayStatus.EXPIRING  # the samples hold one session near its end
     trouble = retrying(sessions[1], clock)
     service.publish(EventKind.RETRYING, trouble)
     tray.rebuild()
@@ -242,11 +243,15 @@ def test_right_click_menu_offers_every_action(
 def focus_chain(window: SwitcherWindow, steps: int) -> list[QWidget]:
     window.filter.setFocus()
     seen: list[QWidget] = []
-    widget: QWidget = window.filter
+    widget: QWidget | None = window.filter
     for _ in range(steps):
+        assert widget is not None
         widget = widget.nextInFocusChain()
-        while not (widget.isVisible() and widget.isEnabled() and widget.focusPolicy() & Qt.FocusPolicy.TabFocus):
+        while widget is not None and not (
+            widget.isVisible() and widget.isEnabled() and widget.focusPolicy() & Qt.FocusPolicy.TabFocus
+        ):
             widget = widget.nextInFocusChain()
+        assert widget is not None
         seen.append(widget)
     return seen
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 import pytest
+from PySide6.QtWidgets import QMenu
 from pytestqt.qtbot import QtBot
 
 from core.domain.events import EventKind, SessionEvent
@@ -91,7 +92,7 @@ def tray_submenu(qtbot: QtBot, setup: Setup) -> None:
         setup.actions, IconSet(), open_switcher=lambda: None, open_settings=lambda: None, quit_app=lambda: None
     )
     sub = next(a.menu() for a in tray.manage_menu.actions() if a.text() == setup.ops.profile_name)
-    assert sub is not None
+    assert isinstance(sub, QMenu)
     next(a for a in sub.actions() if a.text().replace("&", "") == "Sign in again…").trigger()
 
 

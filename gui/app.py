@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
+import socket
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
+from PySide6.QtCore import QSocketNotifier
+from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidget
 
 from core.desktop.integration import DESKTOP_ID
 from core.domain.logs import configure_logging
@@ -27,15 +30,17 @@ from core.storage.paths import AppPaths
 from gui.actions import SessionActions
 from gui.bridge import EventBridge
 from gui.dialogs import DialogCodePrompt
-from gui.doctor import DoctorPanel, core_doctor
 from gui.errors import ErrorPresenter, message_box_sink
 from gui.icons import IconSet
 from gui.notify import FreedesktopBackend, Notifier, TrayBalloonBackend
-from gui.settings_dialog import SettingsDialog
 from gui.single_instance import InstanceServer, ask_running_instance, server_name
-from gui.switcher import SwitcherWindow
 from gui.tasks import TaskRunner
 from gui.tray import TrayController
+
+if TYPE_CHECKING:  # built on first use, so the tray icon never waits for them
+    from gui.doctor import DoctorPanel
+    from gui.settings_dialog import SettingsDialog
+    from gui.switcher import SwitcherWindow
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +75,7 @@ class TrayApp:
         self.tray_available = tray_available
         self.actions = SessionActions(service, self.runner)
         self.bridge = EventBridge(service)
-        if isinstance(doctor, DoctorPanel):
+        if isinstance(doctor, QWidget):
             doctor.setParent(None)
         self._doctor = doctor
         self._switcher: SwitcherWindow | None = None
@@ -94,14 +99,14 @@ class TrayApp:
 
     @property
     def switcher(self) -> SwitcherWindow:
-        """The switcher window, built on first use (it is hidden until asked for).
+        """The switcher window, built when first opened (about 10 MiB and 50 ms the tray alone never needs).
 
-        :meth:`run` builds it right after the tray icon shows, so start-up
-        does not wait for it; it reads core's current state when built, and
-        follows core's events from then on.
+        It reads core's current state when built, and follows core's events from then on.
         """
         if self._switcher is None:
-            doctor = self._doctor if self._doctor is None or isinstance(self._doctor, DoctorPanel) else self._doctor()
+            from gui.switcher import SwitcherWindow
+
+            doctor = self._doctor if self._doctor is None or isinstance(self._doctor, QWidget) else self._doctor()
             switcher = SwitcherWindow(self.actions, doctor, on_close=None if self.tray_available else self.quit)
             switcher.setWindowIcon(self.icons.app_icon())
             self.bridge.core_event.connect(switcher.on_event)
@@ -118,6 +123,8 @@ class TrayApp:
             self.settings_dialog.raise_()
             self.settings_dialog.activateWindow()
             return
+        from gui.settings_dialog import SettingsDialog
+
         dialog = SettingsDialog(self.service, self.runner)
         dialog.setWindowIcon(self.icons.app_icon())
         self.settings_dialog = dialog
@@ -150,8 +157,6 @@ class TrayApp:
         log.info(
             "ready: %d session(s), tray %s", len(self.service.sessions()), "shown" if self.tray_available else "absent"
         )
-        # What the tray icon does not need: after it shows, so start-up does not wait for it.
-        _ = self.switcher
         if use_dbus_notifications:
             self._dbus = await FreedesktopBackend.connect(str(self.icons.app_icon_path()))
             if self._dbus is not None:
@@ -186,18 +191,44 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def install_signal_handlers(on_signal: Callable[[], None], loop: asyncio.AbstractEventLoop) -> QTimer:
-    """SIGINT/SIGTERM quit cleanly. A short timer lets Python run its handlers while Qt waits."""
+class SignalWatcher:
+    """SIGINT and SIGTERM call ``on_signal`` on the loop, with no periodic wake-up while nothing happens.
 
-    def handler(_signum: int, _frame: object) -> None:
-        loop.call_soon_threadsafe(on_signal)
+    Python runs a signal handler only when the interpreter gets control; while
+    Qt waits in C it would not. The C-level handler writes the signal's number
+    to a socket (:func:`signal.set_wakeup_fd`) that Qt watches, and reading it
+    gives Python that control.
+    """
 
-    signal.signal(signal.SIGINT, handler)
-    signal.signal(signal.SIGTERM, handler)
-    timer = QTimer()
-    timer.timeout.connect(lambda: None)
-    timer.start(250)
-    return timer
+    def __init__(self, on_signal: Callable[[], None], loop: asyncio.AbstractEventLoop) -> None:
+        self._reader, self._writer = socket.socketpair()
+        for end in (self._reader, self._writer):
+            end.setblocking(False)
+        self._previous_fd = signal.set_wakeup_fd(self._writer.fileno(), warn_on_full_buffer=False)
+
+        def handler(_signum: int, _frame: object) -> None:
+            loop.call_soon_threadsafe(on_signal)
+
+        signal.signal(signal.SIGINT, handler)
+        signal.signal(signal.SIGTERM, handler)
+        self._notifier = QSocketNotifier(self._reader.fileno(), QSocketNotifier.Type.Read)
+        self._notifier.activated.connect(self._drain)
+
+    def _drain(self) -> None:
+        with contextlib.suppress(BlockingIOError):
+            self._reader.recv(256)
+
+    def stop(self) -> None:
+        """Stop watching (the handlers stay; signals then wait for the interpreter)."""
+        self._notifier.setEnabled(False)
+        signal.set_wakeup_fd(self._previous_fd)
+        self._reader.close()
+        self._writer.close()
+
+
+def install_signal_handlers(on_signal: Callable[[], None], loop: asyncio.AbstractEventLoop) -> SignalWatcher:
+    """SIGINT/SIGTERM quit cleanly; call ``stop()`` on the result when the loop ends."""
+    return SignalWatcher(on_signal, loop)
 
 
 def main(argv: list[str]) -> int:
@@ -266,17 +297,24 @@ def _run_gui(*, demo_text: str | None) -> int:
             presenter=presenter,
             icons=icons,
             tray_available=tray_available,
-            doctor=lambda: DoctorPanel(runner, *core_doctor(paths)),  # core.awsconfig.doctor loads the config parser
+            doctor=lambda: _doctor_panel(runner, paths),
             runner=runner,
         )
         instance.show_requested.connect(app.show_switcher)
-        _keepalive = install_signal_handlers(app.quit, loop)
+        signals = install_signal_handlers(app.quit, loop)
         if demo_text:
             presenter.show("AWS Login Tray demo", demo_text)
         code: int = loop.run_until_complete(app.run(sign_in_first=demo_text is not None))
-        _keepalive.stop()
+        signals.stop()
     instance.close()
     return code
+
+
+def _doctor_panel(runner: TaskRunner, paths: AppPaths) -> DoctorPanel:
+    """The switcher's doctor panel (imported with it: core.awsconfig.doctor loads the config parser)."""
+    from gui.doctor import DoctorPanel, core_doctor
+
+    return DoctorPanel(runner, *core_doctor(paths))
 
 
 def make_session_manager(paths: AppPaths, *, open_browser: BrowserOpener, code_prompt: CodePrompt) -> SessionService:

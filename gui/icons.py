@@ -15,7 +15,7 @@ broken install), a QPainter-drawn dot keeps the tray usable.
 from __future__ import annotations
 
 import importlib.resources
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
 from core.domain.model import Session
-from core.sessions.attention import Attention, overall_attention
+from core.sessions.attention import Attention, is_live, overall_attention
 
 # A plain directory: the app is installed unpacked (wheel, checkout, frozen bundle), never zipped.
 ICON_DIR = Path(str(importlib.resources.files("resources") / "icons"))
@@ -66,6 +66,13 @@ def overall_status(sessions: list[Session], now: datetime, lead_minutes: tuple[i
     if not sessions:
         return TrayStatus.EMPTY
     return _BY_ATTENTION[overall_attention(sessions, now, lead_minutes)]
+
+
+def next_status_change(sessions: list[Session], now: datetime, lead_minutes: tuple[int, ...]) -> timedelta | None:
+    """How long until :func:`overall_status` changes with no event from core (a session enters its lead time)."""
+    lead = timedelta(minutes=max(lead_minutes, default=0))
+    lefts = [s.session_remaining(now) for s in sessions if is_live(s)]
+    return min((left - lead for left in lefts if left > lead), default=None)
 
 
 def _render(path: Path, size: int, ratio: float) -> QPixmap:

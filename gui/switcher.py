@@ -150,6 +150,7 @@ class SwitcherWindow(QWidget):
         QShortcut(QKeySequence.StandardKey.Find, self, self.filter.setFocus)
         QShortcut(QKeySequence("Esc"), self, self.escape)
         QShortcut(QKeySequence("F5"), self, self.recover_selected)
+        self._stale = False
         self._ticker = QTimer(self)
         self._ticker.setInterval(1000)
         self._ticker.timeout.connect(self.tick)
@@ -345,11 +346,15 @@ class SwitcherWindow(QWidget):
 
     # -- rendering -------------------------------------------------------------------
     def on_event(self, _event: SessionEvent) -> None:
-        """Re-render after any change in core."""
-        self.reload()
+        """Re-render after any change in core; while hidden, only remember to when shown."""
+        if self.isVisible():
+            self.reload()
+        else:
+            self._stale = True
 
     def reload(self) -> None:
         """Show core's current sessions, keeping the selection."""
+        self._stale = False
         selected = self.selected_id()
         sessions = self._service.sessions()
         self.model.set_sessions(sessions, self._service.active_session_id())
@@ -492,6 +497,8 @@ class SwitcherWindow(QWidget):
         self.filter.setFocus()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        if self._stale:
+            self.reload()
         self._ticker.start()
         super().showEvent(event)
 

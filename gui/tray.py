@@ -6,13 +6,20 @@ needs attention. The menu lists every session: a round mark for trouble
 (or a check on the active one), the profile on the left and who, where and
 how long on the right. Choosing a live session makes it active; choosing a
 dead one signs it in again (one step). "Manage sessions" holds each
-session's full set of actions. While the menu is open a one-second timer
-re-renders the countdowns from core's clock; it decides nothing.
+session's full set of actions. While the menu is open its countdowns are
+re-rendered from core's clock when their text changes (once a minute while
+hours are shown, once a second in the last hour or while a retry is
+counted down); the timer decides nothing. While it is closed nothing
+ticks: the icon and tooltip are redrawn on core's events, when the icon's
+status next changes (a warning lead time is crossed), and for the
+tooltip's countdown at most once a minute.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction, QFont
@@ -20,15 +27,18 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from core.domain.events import SessionEvent
 from core.domain.model import MAX_SESSIONS, Session
-from core.sessions.attention import attention_of, needs_sign_in
+from core.domain.timefmt import next_countdown_change
+from core.sessions.attention import attention_of, is_live, needs_sign_in, next_attempt_in
 from gui.actions import SESSION_LIMIT_TEXT, SessionActions
 from gui.format import menu_label, tooltip_text
-from gui.icons import IconSet, TrayStatus, mark_icon, overall_status, session_mark
+from gui.icons import IconSet, TrayStatus, mark_icon, next_status_change, overall_status, session_mark
 from gui.roles import TrayRoles
 from gui.session_menu import fill_session_menu
 
-TICK_MS = 1000
-IDLE_TICK_MS = 30_000
+MIN_TICK_MS = 50
+"""Never re-arm sooner: a change due now is rendered on the next pass."""
+TOOLTIP_REFRESH = timedelta(minutes=1)
+"""The tooltip's countdown is unseen most of the time: rewritten at most this often."""
 
 
 class TrayController(QObject):
@@ -82,15 +92,11 @@ class TrayController(QObject):
         self.quit_action = QAction("&Quit", self)
         self.quit_action.triggered.connect(quit_app)
 
-        self._menu_timer = QTimer(self)
-        self._menu_timer.setInterval(TICK_MS)
-        self._menu_timer.timeout.connect(self.tick)
-        self._idle_timer = QTimer(self)
-        self._idle_timer.setInterval(IDLE_TICK_MS)
-        self._idle_timer.timeout.connect(self.refresh_icon)
-        self._idle_timer.start()
+        self._menu_open = False
+        self._menu_timer = _single_shot(self, self._menu_tick)
+        self._idle_timer = _single_shot(self, self.refresh_icon)
         self.menu.aboutToShow.connect(self._menu_shown)
-        self.menu.aboutToHide.connect(self._menu_timer.stop)
+        self.menu.aboutToHide.connect(self._menu_hidden)
         actions.sign_in_running_changed.connect(lambda _running: self.rebuild())
         self.rebuild()
 
@@ -108,15 +114,33 @@ class TrayController(QObject):
         self.tray.hide()
 
     def countdown_running(self) -> bool:
-        """True while the open menu re-renders every second."""
+        """True while the open menu waits to re-render a countdown."""
         return self._menu_timer.isActive()
+
+    def countdown_interval_ms(self) -> int | None:
+        """How long the open menu waits before it re-renders a countdown (None: it does not)."""
+        return self._menu_timer.interval() if self._menu_timer.isActive() else None
+
+    def icon_update_interval_ms(self) -> int | None:
+        """How long until the icon and tooltip are redrawn with no event from core (None: never)."""
+        return self._idle_timer.interval() if self._idle_timer.isActive() else None
 
     def _theme(self) -> str:
         return self._service.settings().icon_theme
 
     def _menu_shown(self) -> None:
+        self._menu_open = True
+        self._menu_tick()
+
+    def _menu_hidden(self) -> None:
+        self._menu_open = False
+        self._menu_timer.stop()
+
+    def _menu_tick(self) -> None:
         self.tick()
-        self._menu_timer.start()
+        now = self._service.now()
+        changes = [next_countdown_change(left) for s in self._service.sessions() for left in _countdowns(s, now)]
+        _arm(self._menu_timer, min((c for c in changes if c is not None), default=None) if self._menu_open else None)
 
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
@@ -230,3 +254,36 @@ class TrayController(QObject):
         self.status = status
         active = next((s for s in sessions if s.id == active_id), None)
         self.tray.setToolTip(tooltip_text(active, sessions, now, leads))
+        self._schedule_icon_update(sessions, active, now)
+
+    def _schedule_icon_update(self, sessions: list[Session], active: Session | None, now: datetime) -> None:
+        """Wake again only when the icon's status or the tooltip's text changes."""
+        leads = self._service.settings().expiry_lead_minutes
+        waits = [next_status_change(sessions, now, leads)]
+        shown = [left for s in sessions if s is active or attention_of(s, now, leads) for left in _countdowns(s, now)]
+        tooltip = min((c for c in map(next_countdown_change, shown) if c is not None), default=None)
+        waits.append(None if tooltip is None else max(tooltip, TOOLTIP_REFRESH))
+        _arm(self._idle_timer, min((w for w in waits if w is not None), default=None))
+
+
+def _countdowns(session: Session, now: datetime) -> list[timedelta]:
+    """The countdowns a row or tooltip line shows for ``session``: time left, and the next retry."""
+    if not is_live(session):
+        return []
+    retry = next_attempt_in(session, now)
+    return [session.session_remaining(now)] + ([retry] if retry is not None else [])
+
+
+def _single_shot(parent: QObject, slot: Callable[[], None]) -> QTimer:
+    timer = QTimer(parent)
+    timer.setSingleShot(True)
+    timer.timeout.connect(slot)
+    return timer
+
+
+def _arm(timer: QTimer, wait: timedelta | None) -> None:
+    """Fire ``timer`` once, just after ``wait`` (None: not at all)."""
+    if wait is None:
+        timer.stop()
+    else:
+        timer.start(max(MIN_TICK_MS, math.ceil(wait.total_seconds() * 1000) + 1))

@@ -60,3 +60,20 @@ def format_countdown(delta: timedelta | None, style: CountdownStyle = COMPACT) -
     if hours:
         return f"{hours}{gap}{style.hour} {minutes:02d}{gap}{style.minute}"
     return f"{minutes}{gap}{style.minute} {secs:02d}{gap}{style.second}"
+
+
+def next_countdown_change(delta: timedelta | None) -> timedelta | None:
+    """How long until :func:`format_countdown` shows another text for this countdown (None: never again).
+
+    A countdown on screen is re-rendered then, at the resolution it shows:
+    once a minute while hours are shown, once a second in the last hour.
+    The text changes the moment the time left drops below the returned span.
+    """
+    if delta is None:
+        return None
+    total = delta.total_seconds()
+    if total < 1:
+        return None
+    whole = int(total)
+    step = 60 if whole >= 3600 else 1
+    return timedelta(seconds=total - whole // step * step)

@@ -4,6 +4,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
+from core.domain.events import EventKind
 from gui.actions import SessionActions
 from gui.doctor import DoctorPanel, Finding
 from gui.switcher import SwitcherWindow
@@ -127,3 +128,22 @@ def test_doctor_findings_with_fix_button(
     panel.apply_fix(findings[0])
     qtbot.waitUntil(lambda: "No problems" in panel.status.text())
     assert fixed == ["old"]
+
+
+def test_a_hidden_switcher_renders_core_events_only_when_shown(
+    qtbot: QtBot, service: FakeService, actions: SessionActions
+) -> None:
+    sessions = service.fill(2)
+    window = make_switcher(qtbot, service, actions)
+    window.hide()
+    renders: list[int] = []
+    window.model.modelReset.connect(lambda: renders.append(1))
+    window.model.dataChanged.connect(lambda *_: renders.append(1))
+    service.seed(sessions[:1])
+    for _ in range(5):
+        service.publish(EventKind.REMOVED, sessions[1])
+    assert renders == [], "a refresh round costs a hidden switcher nothing"
+    assert window.model.rowCount() == 2
+    window.present()
+    assert window.model.rowCount() == 1
+    assert len(renders) == 1

@@ -192,3 +192,50 @@ def test_menu_commands(service: RecordingSessionService, actions: SessionActions
     tray.quit_action.trigger()
     assert calls == ["switcher", "settings", "quit"]
     assert texts(tray)[0].startswith("No sessions yet")
+
+
+def test_nothing_ticks_while_the_menu_is_closed_and_nothing_can_change(
+    service: FakeService, actions: SessionActions
+) -> None:
+    tray = make_tray(actions)
+    assert tray.icon_update_interval_ms() is None
+    assert tray.countdown_interval_ms() is None
+    sessions = service.fill(1, active=0)
+    service.seed([sessions[0].evolve(state=SessionState.NEEDS_SIGN_IN)], sessions[0].id)
+    tray.rebuild()
+    assert tray.icon_update_interval_ms() is None
+
+
+def test_closed_menu_redraws_the_icon_once_a_minute_at_most_and_when_its_status_changes(
+    service: FakeService, actions: SessionActions, clock: ManualClock
+) -> None:
+    sessions = service.fill(1, active=0)  # 9 h 47 min left
+    tray = make_tray(actions)
+    assert tray.icon_update_interval_ms() == 60_001
+    lead = max(service.settings().expiry_lead_minutes)
+    left = sessions[0].session_remaining(clock.now()).total_seconds()
+    clock.advance(left - lead * 60 - 20)  # 20 s before the warning lead time
+    tray.rebuild()
+    assert tray.icon_update_interval_ms() == 20_001
+    assert status(tray) is TrayStatus.FRESH
+    clock.advance(20)
+    tray.refresh_icon()
+    assert status(tray) is TrayStatus.EXPIRING
+
+
+def test_open_menu_ticks_at_the_resolution_it_shows(
+    qtbot: QtBot, service: FakeService, actions: SessionActions, clock: ManualClock
+) -> None:
+    sessions = service.fill(1)  # hours left: minutes shown
+    tray = make_tray(actions)
+    clock.advance(1.5)
+    tray.menu.popup(QPoint(0, 0))
+    qtbot.waitUntil(tray.menu.isVisible)
+    assert tray.countdown_interval_ms() == 58_501
+    clock.advance(sessions[0].session_remaining(clock.now()).total_seconds() - 600.25)  # 10 min left: seconds shown
+    tray.menu.hide()
+    qtbot.waitUntil(lambda: not tray.countdown_running())
+    tray.menu.popup(QPoint(0, 0))
+    qtbot.waitUntil(tray.menu.isVisible)
+    assert tray.countdown_interval_ms() == 251
+    tray.menu.hide()

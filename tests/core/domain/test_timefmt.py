@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from core.domain.timefmt import COMPACT, SPELLED, CountdownStyle, format_countdown
+from core.domain.timefmt import COMPACT, SPELLED, CountdownStyle, format_countdown, next_countdown_change
 
 
 @pytest.mark.parametrize(
@@ -45,3 +45,25 @@ def test_the_cli_renders_compact() -> None:
 
     assert format_remaining(timedelta(hours=3, minutes=5, seconds=9)) == "3h 05m"
     assert format_remaining(None) == "-"
+
+
+@pytest.mark.parametrize(
+    "seconds", [1.0, 1.5, 59.25, 61.0, 3599.9, 3600.0, 3600.5, 3659.999, 3660.0, 3721.3, 43199.7, 43200.0]
+)
+def test_next_change_is_exactly_when_the_text_changes(seconds: float) -> None:
+    delta = timedelta(seconds=seconds)
+    wait = next_countdown_change(delta)
+    assert wait is not None
+    shown = format_countdown(delta)
+    just_before = delta - wait + timedelta(microseconds=1)
+    assert format_countdown(just_before) == shown
+    assert format_countdown(delta - wait - timedelta(microseconds=1)) != shown
+    assert wait <= timedelta(seconds=60 if seconds >= 3600 else 1)
+
+
+def test_hours_change_once_a_minute_and_an_ended_countdown_never() -> None:
+    assert next_countdown_change(timedelta(hours=11, minutes=42, seconds=30)) == timedelta(seconds=30)
+    assert next_countdown_change(timedelta(minutes=4, seconds=5.25)) == timedelta(seconds=0.25)
+    assert next_countdown_change(timedelta(seconds=0.5)) is None
+    assert next_countdown_change(timedelta(seconds=-3)) is None
+    assert next_countdown_change(None) is None

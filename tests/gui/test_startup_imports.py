@@ -22,7 +22,7 @@ import pytest
 
 from core.storage.paths import AppPaths
 from core.storage.store import SessionStore, StoreState
-from gui.preview import sample_sessions
+from tests.doubles.sessions import sample_sessions
 
 CHILD = """
 import json, logging, os, signal, sys

@@ -131,7 +131,7 @@ def test_doctor_findings_with_fix_button(
 
 
 def test_a_hidden_switcher_renders_core_events_only_when_shown(
-    qtbot: QtBot, service: FakeService, actions: SessionActions
+    qtbot: QtBot, service: RecordingSessionService, actions: SessionActions
 ) -> None:
     sessions = service.fill(2)
     window = make_switcher(qtbot, service, actions)

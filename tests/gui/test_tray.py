@@ -195,7 +195,7 @@ def test_menu_commands(service: RecordingSessionService, actions: SessionActions
 
 
 def test_nothing_ticks_while_the_menu_is_closed_and_nothing_can_change(
-    service: FakeService, actions: SessionActions
+    service: RecordingSessionService, actions: SessionActions
 ) -> None:
     tray = make_tray(actions)
     assert tray.icon_update_interval_ms() is None
@@ -207,7 +207,7 @@ def test_nothing_ticks_while_the_menu_is_closed_and_nothing_can_change(
 
 
 def test_closed_menu_redraws_the_icon_once_a_minute_at_most_and_when_its_status_changes(
-    service: FakeService, actions: SessionActions, clock: ManualClock
+    service: RecordingSessionService, actions: SessionActions, clock: ManualClock
 ) -> None:
     sessions = service.fill(1, active=0)  # 9 h 47 min left
     tray = make_tray(actions)
@@ -224,7 +224,7 @@ def test_closed_menu_redraws_the_icon_once_a_minute_at_most_and_when_its_status_
 
 
 def test_open_menu_ticks_at_the_resolution_it_shows(
-    qtbot: QtBot, service: FakeService, actions: SessionActions, clock: ManualClock
+    qtbot: QtBot, service: RecordingSessionService, actions: SessionActions, clock: ManualClock
 ) -> None:
     sessions = service.fill(1)  # hours left: minutes shown
     tray = make_tray(actions)

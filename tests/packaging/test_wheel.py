@@ -80,7 +80,7 @@ def test_wheel_installed_with_uv_tool_works_outside_the_checkout(
 
     with secret_service(outside):
         sign_in_and_check_credential_process(command, outside, emulator, tools)
-        assert "No sessions" not in outside.run(*command, "list").stdout
+        assert "installed" in outside.run(*command, "list").stdout
 
         with tray_host(outside) as display:
             geometry = tray_icon_pixels(command, outside, display, tmp_path / "tray.png")

@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from benchmarks import config_switch, live_tray, sdk_calls, startup
+from benchmarks import config_scale, config_switch, live_tray, sdk_calls, startup
 from benchmarks.harness import Result
 
 
@@ -26,6 +26,7 @@ def main(argv: list[str] | None = None) -> int:
         ("credential-process start-up", lambda: startup.run(runs=20 * scale)),
         ("per API call in a long-running boto3 loop", lambda: sdk_calls.run(calls=20, rounds=5 * scale)),
         ("profile switch in a 7,000-line config", lambda: config_switch.run(runs=10 * scale)),
+        ("doctor --fix and a profile switch in a 20,000-profile config", lambda: config_scale.run(runs=3 * scale)),
         (
             "the tray app with five live sessions (private Xvfb + trayer, emulator on 127.0.0.1)",
             lambda: live_tray.run(quick=args.quick),

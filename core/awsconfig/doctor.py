@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
-from core.awsconfig.document import ConfigDocument, ConfigSection
+from core.awsconfig.document import ConfigDocument, ConfigSection, gc_paused
 from core.awsconfig.writer import AwsConfigWriter
 from core.storage.paths import AppPaths
 
@@ -38,6 +38,7 @@ REASON_MISSING = "sts_regional_endpoints is not set"
 REASON_LEGACY = "sts_regional_endpoints = legacy"
 REASON_ENV_LEGACY = "AWS_STS_REGIONAL_ENDPOINTS=legacy in the environment"
 REASON_ENDPOINT = "STS endpoint override points at the global endpoint"
+_ENV_NAMES = ("AWS_STS_REGIONAL_ENDPOINTS", "AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL")
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,12 @@ def scan(config_path: Path, *, environ: Mapping[str, str] | None = None) -> list
         ConfigFileError: the config file cannot be read or parsed.
     """
     env = os.environ if environ is None else environ
-    doc = ConfigDocument.load(config_path)
+    with gc_paused():
+        return _findings(ConfigDocument.load(config_path), env)
+
+
+def _findings(doc: ConfigDocument, environ: Mapping[str, str]) -> list[Finding]:
+    env = {name: environ[name] for name in _ENV_NAMES if name in environ}  # one lookup each, not one per profile
     findings: list[Finding] = []
     for section in doc.profiles():
         findings.extend(_profile_findings(doc, section, env))
@@ -152,9 +158,6 @@ def fix(config_path: Path, profiles: Sequence[str], *, lock_path: Path | None = 
     return AwsConfigWriter(config_path, lock_path).set_sts_regional(profiles)
 
 
-_fix_profiles = fix  # run_cli's ``fix`` flag shadows the function's name
-
-
 def run_cli(paths: AppPaths, *, fix: bool, profiles: Sequence[str], out: TextIO) -> int:
     """The ``doctor`` command: print findings; with ``fix``, repair the chosen (or all fixable) profiles.
 
@@ -164,12 +167,18 @@ def run_cli(paths: AppPaths, *, fix: bool, profiles: Sequence[str], out: TextIO)
     Raises:
         ConfigFileError: the config file cannot be read, parsed or written.
     """
-    findings = scan(paths.aws_config_file)
-    if fix:
-        chosen = list(profiles) or sorted({f.profile for f in findings if f.fixable})
-        for name in _fix_profiles(paths.aws_config_file, chosen):
-            out.write(f"Set sts_regional_endpoints = regional in profile {name!r}.\n")
-        findings = scan(paths.aws_config_file)
+    with gc_paused():
+        doc = ConfigDocument.load(paths.aws_config_file)
+        findings = _findings(doc, os.environ)
+        if fix:
+            chosen = list(profiles) or sorted({f.profile for f in findings if f.fixable})
+            # The writer re-reads the file under its lock (parsing it again only if it changed
+            # meanwhile) and hands back its validated result, which is scanned again.
+            writer = AwsConfigWriter(paths.aws_config_file, paths.locks_dir / "aws-config.lock")
+            changed, doc = writer.fix_sts_regional(chosen, seen=doc)
+            for name in changed:
+                out.write(f"Set sts_regional_endpoints = regional in profile {name!r}.\n")
+            findings = _findings(doc, os.environ)
     if not findings:
         out.write(f"Every profile in {paths.aws_config_file} uses the regional STS endpoint.\n")
         return 0

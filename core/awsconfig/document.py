@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import codecs
 import configparser
+import contextlib
+import gc
 import re
 import shlex
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -206,6 +210,42 @@ def unsafe_config_error(path: Path) -> ConfigFileError:
     return ConfigFileError(f"{path}: cannot be edited without changing other lines; nothing was changed")
 
 
+class _CollectorHold:
+    """Who holds the cycle collector paused (see :func:`gc_paused`)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.holders = 0
+        self.was_enabled = False
+
+
+_HOLD = _CollectorHold()
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Hold CPython's cycle collector while a large file is parsed and edited.
+
+    A config of 20,000 profiles becomes some 200,000 small containers (the
+    parser's and ours); the generational collector would walk all of them
+    again and again while they are built, which costs more than the parse.
+    None of them form garbage cycles, so collection simply waits until the
+    outermost holder is done (nesting and threads are safe).
+    """
+    with _HOLD.lock:
+        if _HOLD.holders == 0:
+            _HOLD.was_enabled = gc.isenabled()
+            gc.disable()
+        _HOLD.holders += 1
+    try:
+        yield
+    finally:
+        with _HOLD.lock:
+            _HOLD.holders -= 1
+            if _HOLD.holders == 0 and _HOLD.was_enabled:
+                gc.enable()
+
+
 def _run_configparser(lines: list[str], path: Path, offset: int = 0) -> configparser.RawConfigParser:
     """Parse ``lines`` as botocore's reader (``configparser.RawConfigParser``) does.
 
@@ -218,6 +258,9 @@ def _run_configparser(lines: list[str], path: Path, offset: int = 0) -> configpa
     except configparser.Error as exc:
         raise _parse_error(path, exc, offset) from None
     return parser
+
+
+parse_config_lines = _run_configparser
 
 
 def _section_values(section: ConfigSection) -> dict[str, str]:
@@ -289,7 +332,14 @@ class ConfigDocument:
     settings show in every section's :attr:`~ConfigSection.settings`.
     """
 
-    def __init__(self, text: str, path: Path, *, validate: bool = True) -> None:
+    def __init__(
+        self,
+        text: str,
+        path: Path,
+        *,
+        validate: bool = True,
+        parsed: configparser.RawConfigParser | None = None,
+    ) -> None:
         """Parse ``text`` (the content of ``path``).
 
         Args:
@@ -298,6 +348,8 @@ class ConfigDocument:
             validate: parse the whole text with configparser now. Without it,
                 sections are parsed only when their values or parts are used;
                 an edit then validates its result instead.
+            parsed: configparser's reading of exactly this text, when the
+                caller has one already (it is not parsed again).
 
         Raises:
             ConfigFileError: syntax errors, duplicate sections or keys.
@@ -309,7 +361,9 @@ class ConfigDocument:
         headers = _scan_headers(text)
         has_defaults = headers is not None and any(name == configparser.DEFAULTSECT for _, _, name in headers)
         # [DEFAULT] settings belong to every section: values then come from one whole parse.
-        parser = _run_configparser(_split_lines(text), path) if validate or has_defaults else None
+        parser = parsed
+        if parser is None and (validate or has_defaults):
+            parser = _run_configparser(_split_lines(text), path)
         if headers is None or (
             parser is not None
             and parser.sections() != [name for _, _, name in headers if name != configparser.DEFAULTSECT]
@@ -343,7 +397,8 @@ class ConfigDocument:
         Raises:
             ConfigFileError: unreadable, not UTF-8, or not parseable.
         """
-        return cls(read_config_text(path), path, validate=validate)
+        with gc_paused():
+            return cls(read_config_text(path), path, validate=validate)
 
     def profile_sections(self, name: str) -> list[ConfigSection]:
         """Every section that defines profile ``name`` (normally zero or one)."""

@@ -63,12 +63,17 @@ from core.awsconfig.document import (
     ConfigDocument,
     ConfigPart,
     ConfigSection,
+    gc_paused,
     header_for,
+    parse_config_lines,
+    read_config_text,
     split_lines,
     unsafe_config_error,
 )
+from core.awsconfig.regional import with_regional_sts
+from core.awsconfig.styles import CREDENTIAL_KEYS, SOURCE_KEYS, check_defaults, credential_style
 from core.domain.errors import ConfigFileError, ProfileConflict
-from core.domain.roles import ROLE_KEYS, RoleSettings
+from core.domain.roles import RoleSettings
 from core.storage.atomic import atomic_write_bytes
 
 log = logging.getLogger(__name__)
@@ -76,21 +81,11 @@ log = logging.getLogger(__name__)
 BACKUP_SUFFIX = ".aws-login-tray.bak"
 LOCK_TIMEOUT_SECONDS = 30.0
 
-_SOURCE_KEYS = ("credential_process", "login_session", *ROLE_KEYS)
-"""Every key that says where a profile we write takes its credentials from."""
-MANAGED_KEYS = ("region", "sts_regional_endpoints", *_SOURCE_KEYS)
+MANAGED_KEYS = ("region", "sts_regional_endpoints", *SOURCE_KEYS)
 """The keys we rewrite in a section we own."""
 
 _PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,63}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z0-9]+)+-\d+$")
-_STS_KEY_LINE = re.compile(r"^(?P<lead>[ \t]*sts_regional_endpoints[ \t]*[=:][ \t]*)", re.IGNORECASE)
-
-_STYLE_WEB_IDENTITY = "Web Identity"
-_STYLE_SSO = "SSO"
-_STYLE_ACCESS_KEY = "Access Key"
-_STYLE_ROLE = "Assume Role"
-_STYLE_PROCESS = "Credential Process"
-_STYLE_LOGIN = "another aws login session"
 
 
 @dataclass(frozen=True)
@@ -199,17 +194,17 @@ class AwsConfigWriter:
         names = [s.name for s in upserts]
         if len(set(names)) != len(names):
             raise ValueError("the same profile appears twice in one apply()")
-        with self._locked():
+        with self._locked(), gc_paused():
             # Only the sections this edit touches are parsed here; the whole
             # result is validated once before it is written (see _commit).
             doc = ConfigDocument.load(self._target(), validate=False)
             try:
-                new_text = _edit(doc, upserts, removals, set(adopt))
+                new_text, ours = _edit(doc, upserts, removals, set(adopt))
             except (ConfigFileError, ValueError):
                 # A damaged file is reported first, exactly as a full read reports it.
                 ConfigDocument(doc.text, doc.path)
                 raise
-            self._commit(doc, new_text, upserts)
+            self._commit(doc, new_text, [(spec, *ours[spec.name]) for spec in upserts])
 
     def set_sts_regional(self, names: Sequence[str]) -> list[str]:
         """Set ``sts_regional_endpoints = regional`` on profiles, owned or not.
@@ -224,10 +219,27 @@ class AwsConfigWriter:
         Raises:
             ConfigFileError: a profile is missing, or the file cannot be parsed or written.
         """
-        with self._locked():
-            doc = ConfigDocument.load(self._target())
+        return self.fix_sts_regional(names)[0]
+
+    def fix_sts_regional(
+        self, names: Sequence[str], *, seen: ConfigDocument | None = None
+    ) -> tuple[list[str], ConfigDocument]:
+        """:meth:`set_sts_regional`, also returning the file as it is now.
+
+        Args:
+            names: the profiles to fix.
+            seen: the document the caller read; when the file still holds
+                exactly its text, it is not parsed again.
+
+        Returns:
+            The profiles that were changed, and the resulting document.
+        """
+        with self._locked(), gc_paused():
+            target = self._target()
+            text = read_config_text(target)
+            doc = seen if seen is not None and seen.text == text else ConfigDocument(text, target)
             replacements: dict[str, str] = {}
-            changed: list[str] = []
+            changed: dict[str, None] = {}  # ordered, without a quadratic membership test
             for name in names:
                 sections = doc.profile_sections(name)
                 if not sections:
@@ -235,11 +247,13 @@ class AwsConfigWriter:
                 for section in sections:
                     if section.settings.get("sts_regional_endpoints", "").strip().lower() == "regional":
                         continue
-                    replacements[section.header] = _with_regional_sts(section, doc.newline)
-                    if name not in changed:
-                        changed.append(name)
-            self._commit(doc, doc.render(replacements))
-            return changed
+                    replacements[section.header] = with_regional_sts(section, doc.newline)
+                    changed[name] = None
+            if not replacements:
+                return list(changed), doc
+            new_text = doc.render(replacements)
+            result = self._commit(doc, new_text, regional=list(replacements))
+            return list(changed), ConfigDocument(new_text, doc.path, parsed=result)
 
     def undo(self) -> None:
         """Restore the version saved before our last write (one step).
@@ -287,15 +301,24 @@ class AwsConfigWriter:
         finally:
             lock.release()
 
-    def _commit(self, doc: ConfigDocument, new_text: str, written: Sequence[ProfileSpec] = ()) -> None:
+    def _commit(
+        self,
+        doc: ConfigDocument,
+        new_text: str,
+        written: Sequence[tuple[ProfileSpec, str, str]] = (),
+        *,
+        regional: Sequence[str] = (),
+    ) -> configparser.RawConfigParser:
+        """Validate ``new_text`` and write it (with a backup of ``doc``); configparser's reading of it."""
         if new_text == doc.text:
-            ConfigDocument(doc.text, doc.path)  # nothing to write, but a damaged file is still reported
-            return
-        _check_result(doc, new_text, written)
+            # Nothing to write, but a damaged file is still reported.
+            return parse_config_lines(split_lines(doc.text), doc.path)
+        result = _check_result(doc, new_text, written, regional)
         target = self._target()
         old = doc.text.encode("utf-8")
         self._write(self.backup_path, old, keep_mode_of=target if target.exists() else None)
         self._write(target, new_text.encode("utf-8"))
+        return result
 
     def _write(self, path: Path, data: bytes, *, keep_mode_of: Path | None = None) -> None:
         try:
@@ -306,24 +329,6 @@ class AwsConfigWriter:
 
 
 # -- parsing helpers ------------------------------------------------------------
-
-
-def _credential_style(settings: dict[str, str], login_session: str | None) -> str | None:
-    """The credential style a profile already holds, named as ``aws login`` names it."""
-    if "web_identity_token_file" in settings:
-        return _STYLE_WEB_IDENTITY
-    if any(key == "sso_session" or key.startswith("sso_") for key in settings):
-        return _STYLE_SSO
-    if any(key in settings for key in ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")):
-        return _STYLE_ACCESS_KEY
-    if any(key in settings for key in ("role_arn", "source_profile", "credential_source")):
-        return _STYLE_ROLE
-    if "credential_process" in settings and "aws-login-tray" not in settings["credential_process"]:
-        return _STYLE_PROCESS
-    existing = settings.get("login_session")
-    if existing is not None and (login_session is None or existing.strip() != login_session):
-        return _STYLE_LOGIN
-    return None
 
 
 def suggest_name(doc: ConfigDocument, name: str) -> str:
@@ -368,7 +373,7 @@ def _check_takeover(doc: ConfigDocument, name: str, login_session: str | None, a
     if section.owned:
         section.parts  # noqa: B018 - parsing it proves we can rewrite it (ConfigFileError otherwise)
         return
-    style = _credential_style(section.settings, login_session)
+    style = credential_style(section.settings, login_session)
     if style is not None:
         raise ProfileConflict(
             f"Profile {name!r} is already configured with {style} credentials. Use another profile name"
@@ -386,33 +391,56 @@ def _check_takeover(doc: ConfigDocument, name: str, login_session: str | None, a
     section.parts  # noqa: B018 - parsing it proves we can rewrite it (ConfigFileError otherwise)
 
 
-def _check_result(doc: ConfigDocument, new_text: str, written: Sequence[ProfileSpec]) -> None:
-    """Make sure botocore reads ``new_text`` whole, and reads our profiles as written.
+def _check_result(
+    doc: ConfigDocument,
+    new_text: str,
+    written: Sequence[tuple[ProfileSpec, str, str]],
+    regional: Sequence[str] = (),
+) -> configparser.RawConfigParser:
+    """Make sure botocore reads ``new_text`` whole, and reads what we wrote as written.
 
     This one configparser parse of the result also validates every section
     the edit copied through untouched (their bytes are the same as before).
+
+    Args:
+        doc: the file before the edit.
+        new_text: the file after it.
+        written: each profile we wrote, with the header and text of its section.
+        regional: headers of sections that must now read ``sts_regional_endpoints = regional``.
+
+    Returns:
+        configparser's reading of ``new_text``.
 
     Raises:
         ConfigFileError: the original file is damaged (its own line named), or the result is not right.
     """
     try:
-        result = ConfigDocument(new_text, doc.path)
+        parser = parse_config_lines(split_lines(new_text), doc.path)
     except ConfigFileError:
         ConfigDocument(doc.text, doc.path)  # damage in the original: name its line, not the result's
         raise unsafe_config_error(doc.path) from None
-    for spec in written:
-        sections = result.profile_sections(spec.name)
-        if len(sections) != 1 or not sections[0].owned:
+    for spec, header, text in written:
+        section = ConfigSection(header=header, lineno=1, text=text, path=doc.path, owned=True)
+        if not parser.has_section(header) or not section.header_line or not _starts_with_marker(text):
             raise unsafe_config_error(doc.path)
-        settings = sections[0].settings
+        settings = dict(parser.items(header))
         expected = dict(spec.source_items())
         if (
             settings.get("region") != spec.region
             or settings.get("sts_regional_endpoints") != "regional"
-            or any(settings.get(key) != expected.get(key) for key in _SOURCE_KEYS)
+            or any(settings.get(key) != expected.get(key) for key in SOURCE_KEYS)
         ):
             raise unsafe_config_error(doc.path)
-        sections[0].parts  # noqa: B018 - our section must stay editable next time
+        section.parts  # noqa: B018 - our section must stay editable next time
+    for header in regional:
+        if parser.get(header, "sts_regional_endpoints", fallback="") != "regional":
+            raise unsafe_config_error(doc.path)
+    return parser
+
+
+def _starts_with_marker(section_text: str) -> bool:
+    lines = split_lines(section_text)
+    return len(lines) > 1 and lines[1].lstrip().startswith(MARKER_PREFIX)
 
 
 def _validate_spec(spec: ProfileSpec) -> None:
@@ -435,27 +463,13 @@ def _managed_lines(spec: ProfileSpec, newline: str) -> str:
     return "".join(line + newline for line in lines)
 
 
-_CREDENTIAL_KEYS = frozenset(
-    {
-        "aws_access_key_id",
-        "aws_secret_access_key",
-        "aws_session_token",
-        "role_arn",
-        "source_profile",
-        "credential_source",
-        "web_identity_token_file",
-        "sso_session",
-    }
-)
-
-
 def _drops(part: ConfigPart) -> bool:
     """Whether a line of our own section is rewritten (so the old one goes)."""
     if part.kind == "comment":
         return part.text.lstrip().startswith(MARKER_PREFIX)
     if part.kind == "option" and part.key is not None:
         key = part.key
-        return key in MANAGED_KEYS or key in _CREDENTIAL_KEYS or key.startswith("sso_")
+        return key in MANAGED_KEYS or key in CREDENTIAL_KEYS or key.startswith("sso_")
     return False
 
 
@@ -508,34 +522,26 @@ def _remove_section(doc: ConfigDocument, section: ConfigSection) -> str:
     return before + kept + after
 
 
-def _check_defaults(doc: ConfigDocument) -> None:
-    """Refuse to write a profile that ``[DEFAULT]`` would give other credentials (configparser merges them in)."""
-    for section in doc.sections:
-        if section.header != configparser.DEFAULTSECT:
-            continue
-        for key in section.settings:
-            if key in _CREDENTIAL_KEYS or key.startswith("sso_") or key in _SOURCE_KEYS:
-                raise ConfigFileError(
-                    f"{doc.path}: line {section.lineno}: [DEFAULT] sets {key} for every profile, so the AWS tools"
-                    " would not use the sign-in written to a profile; move it into the profiles that need it;"
-                    " nothing was changed"
-                )
-
-
-def _edit(doc: ConfigDocument, upserts: Sequence[ProfileSpec], removals: Sequence[str], adopt: set[str]) -> str:
+def _edit(
+    doc: ConfigDocument, upserts: Sequence[ProfileSpec], removals: Sequence[str], adopt: set[str]
+) -> tuple[str, dict[str, tuple[str, str]]]:
+    """The edited text, and the header and text of each section written (by profile name)."""
     newline = doc.newline
     if upserts:
-        _check_defaults(doc)
+        check_defaults(doc)
     replacements: dict[str, str] = {}
     appended: list[ProfileSpec] = []
+    ours: dict[str, tuple[str, str]] = {}
     for spec in upserts:
         _check_name(spec.name, doc)
         _check_takeover(doc, spec.name, spec.login_session, spec.name in adopt)
         sections = doc.profile_sections(spec.name)
         if sections:
             replacements[sections[0].header] = _rewrite_section(sections[0], spec, newline)
+            ours[spec.name] = (sections[0].header, replacements[sections[0].header])
         else:
             appended.append(spec)
+            ours[spec.name] = (header_for(spec.name)[1:-1], _new_section(spec, newline))
     removed: list[str] = []
     for name in removals:
         for section in doc.profile_sections(name):
@@ -554,32 +560,5 @@ def _edit(doc: ConfigDocument, upserts: Sequence[ProfileSpec], removals: Sequenc
         assert target is not None
         text = _remove_section(current, target)
     for spec in appended:
-        text = _append(text, _new_section(spec, newline), newline)
-    return text
-
-
-def _is_comment_or_blank(line: str) -> bool:
-    stripped = line.strip()
-    return not stripped or stripped[0] in "#;"
-
-
-def _with_regional_sts(section: ConfigSection, newline: str) -> str:
-    """The section's text with ``sts_regional_endpoints = regional`` set, nothing else changed."""
-    header = _header_line(section, newline)
-    parts = [part.text for part in section.parts]
-    for index, part in enumerate(section.parts):
-        if part.kind == "option" and part.key == "sts_regional_endpoints":
-            first, *rest = split_lines(parts[index])
-            match = _STS_KEY_LINE.match(first)
-            if match is None:
-                raise unsafe_config_error(section.source)
-            line_end = first[len(first.rstrip("\r\n")) :] or newline
-            # Continuation lines of the old value go with it; comment lines stay.
-            comments = [line for line in rest if _is_comment_or_blank(line)]
-            parts[index] = match.group("lead") + "regional" + line_end + "".join(comments)
-            return header + "".join(parts)
-    last_option = max((i for i, p in enumerate(section.parts) if p.kind == "option"), default=-1)
-    if last_option >= 0 and not parts[last_option].endswith(LINE_ENDS):
-        parts[last_option] += newline
-    parts.insert(last_option + 1, "sts_regional_endpoints = regional" + newline)
-    return header + "".join(parts)
+        text = _append(text, ours[spec.name][1], newline)
+    return text, ours

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from botocore.configloader import load_config
 
 from core.awsconfig import doctor
+from core.awsconfig.document import ConfigDocument, gc_paused
 from core.awsconfig.writer import AwsConfigWriter
 from core.domain.errors import ConfigFileError
 from core.storage.paths import AppPaths
@@ -139,3 +141,24 @@ def test_run_cli_reports_then_fixes(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "endpoint_url = https://sts.amazonaws.com" in paths.aws_config_file.read_text()
     paths.aws_config_file.write_text("[default]\nregion = us-east-1\nsts_regional_endpoints = regional\n")
     assert doctor.run_cli(paths, fix=False, profiles=[], out=io.StringIO()) == 0
+
+
+def test_fix_parses_again_when_the_file_changed_after_the_scan(tmp_path: Path) -> None:
+    path = tmp_path / "config"
+    path.write_text("[profile a]\nregion = eu-west-1\n")
+    seen = ConfigDocument.load(path)
+    path.write_text("[profile a]\nregion = eu-west-1\n\n[profile b]\nregion = us-east-1\n")
+    writer = AwsConfigWriter(path, tmp_path / "lock")
+    changed, now = writer.fix_sts_regional(["a", "b"], seen=seen)
+    assert changed == ["a", "b"]
+    assert [s.settings["sts_regional_endpoints"] for s in now.profiles()] == ["regional", "regional"]
+    assert now.text == path.read_text()
+
+
+def test_the_collector_pause_nests_and_restores_the_collector() -> None:
+    assert gc.isenabled()
+    with gc_paused():
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()

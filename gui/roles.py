@@ -62,8 +62,8 @@ def session_is_dead(session: Session) -> bool:
 
 
 def role_label(role: RoleProfile) -> str:
-    """``Deploy · 444455556666 · eu-west-1``."""
-    return f"{role.role_name} · {role.account_id} · {role.region or 'no Region'}"
+    """``444455556666 · Deploy · eu-west-1`` (account first, as the session rows say it)."""
+    return f"{role.account_id} · {role.role_name} · {role.region or 'no Region'}"
 
 
 def _owner(role: RoleProfile) -> str:
@@ -385,12 +385,15 @@ class TrayRoles:
         """Add ``session``'s roles to ``menu`` (right after the session's own entry)."""
         dead = session_is_dead(session)
         for role in (r for r in roles if r.session_id == session.id):
-            suffix = f" ({DEAD_TEXT})" if dead else ("" if role.managed else " (yours)")
-            action = QAction(f"      ↳ {role_label(role)}{suffix}", self._owner)
+            note = " · needs sign-in" if dead else ("" if role.managed else " · yours")
+            action = QAction(f"      ↳ {role.name}\t{role_label(role)}{note}", self._owner)
             action.setCheckable(True)
             action.setChecked(role.name == active_role)
             action.setEnabled(not dead)
-            action.setToolTip(f"profile {role.name}: {role.settings.role_arn}")
+            action.setToolTip(
+                f"profile {role.name}: {role.settings.role_arn}"
+                + (f"\n{session.profile_name} {DEAD_TEXT}." if dead else "\nChoose to make it the active profile.")
+            )
             action.triggered.connect(lambda _checked=False, name=role.name: self.role_actions.make_active(name))
             menu.addAction(action)
             self.actions[role.name] = action

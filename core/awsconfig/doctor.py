@@ -12,7 +12,7 @@ variables) are reported but never edited: they are deliberate choices.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -73,7 +73,20 @@ def _services_sts_url(doc: ConfigDocument, services_name: str) -> str | None:
     return None
 
 
-def _profile_findings(doc: ConfigDocument, section: ConfigSection, env: Mapping[str, str]) -> list[Finding]:
+def _chained_note(section: ConfigSection, session_profiles: Collection[str]) -> str:
+    """For a role profile that chains from one of our session profiles: why its STS call matters most."""
+    source = section.settings.get("source_profile", "").strip()
+    if "role_arn" not in section.settings or source not in session_profiles:
+        return ""
+    return (
+        f" It assumes {section.settings['role_arn'].strip()} with the aws-login-tray session profile {source!r}: "
+        "that AssumeRole call is exactly the STS call this setting sends to the Region."
+    )
+
+
+def _profile_findings(
+    doc: ConfigDocument, section: ConfigSection, env: Mapping[str, str], session_profiles: Collection[str] = ()
+) -> list[Finding]:
     assert section.profile is not None
     name = section.profile
     findings: list[Finding] = []
@@ -99,6 +112,7 @@ def _profile_findings(doc: ConfigDocument, section: ConfigSection, env: Mapping[
                 "AWS CLI v1 and older SDKs default to legacy and send STS calls to sts.amazonaws.com."
             )
             reason = REASON_MISSING
+        detail += _chained_note(section, session_profiles)
         findings.append(Finding(name, reason, detail, WHY_REGIONAL, fixable=True))
     overrides: list[tuple[str, str]] = []
     for variable in ("AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"):
@@ -141,8 +155,13 @@ def scan(config_path: Path, *, environ: Mapping[str, str] | None = None) -> list
 def _findings(doc: ConfigDocument, environ: Mapping[str, str]) -> list[Finding]:
     env = {name: environ[name] for name in _ENV_NAMES if name in environ}  # one lookup each, not one per profile
     findings: list[Finding] = []
+    sessions = {
+        s.profile
+        for s in doc.profiles()
+        if s.owned and ("credential_process" in s.settings or "login_session" in s.settings)
+    }
     for section in doc.profiles():
-        findings.extend(_profile_findings(doc, section, env))
+        findings.extend(_profile_findings(doc, section, env, {p for p in sessions if p is not None}))
     return findings
 
 

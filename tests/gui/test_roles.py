@@ -37,12 +37,13 @@ def test_the_tray_lists_roles_under_their_session_and_makes_one_active(
     texts = [a.text() for a in tray.menu.actions() if a.text()]
     admin = texts.index(next(t for t in texts if t.startswith("work-admin")))
     assert texts[admin + 1 : admin + 4] == [
-        "      ↳ Deploy · 444455556666 · eu-west-1",
-        "      ↳ Audit · 777788889999 · eu-central-1",
-        "      ↳ Ops · 999988887777 · us-east-1 (yours)",
+        "      ↳ prod-deploy\t444455556666 · Deploy · eu-west-1",
+        "      ↳ audit\t777788889999 · Audit · eu-central-1",
+        "      ↳ legacy-ops\t999988887777 · Ops · us-east-1 · yours",
     ]
     dead = tray.roles.actions["billing-reports"]
-    assert dead.text().endswith(f"({DEAD_TEXT})")
+    assert dead.text().endswith(" · needs sign-in")
+    assert DEAD_TEXT in dead.toolTip()
     assert not dead.isEnabled()
 
     tray.roles.actions["prod-deploy"].trigger()

@@ -162,3 +162,34 @@ def test_the_collector_pause_nests_and_restores_the_collector() -> None:
             assert not gc.isenabled()
         assert not gc.isenabled()
     assert gc.isenabled()
+
+
+def test_a_users_role_profile_chained_from_a_session_is_flagged_with_why(tmp_path: Path) -> None:
+    from core.awsconfig.writer import ProfileSpec
+
+    path = tmp_path / "config"
+    path.write_text(
+        "[profile mine]\n"
+        "role_arn = arn:aws:iam::444455556666:role/Deploy\n"
+        "source_profile = work\n"
+        "\n"
+        "[profile mine-regional]\n"
+        "role_arn = arn:aws:iam::444455556666:role/Deploy\n"
+        "source_profile = work\n"
+        "sts_regional_endpoints = regional\n"
+        "\n"
+        "[profile elsewhere]\n"
+        "role_arn = arn:aws:iam::444455556666:role/Deploy\n"
+        "source_profile = keys\n",
+        encoding="utf-8",
+    )
+    AwsConfigWriter(path, tmp_path / "lock").apply(
+        [ProfileSpec("work", "eu-west-1", login_session="arn:aws:iam::111122223333:user/alice")]
+    )
+
+    findings = {f.profile: f for f in doctor.scan(path, environ={})}
+    assert set(findings) == {"mine", "elsewhere"}
+    assert "with the aws-login-tray session profile 'work'" in findings["mine"].detail
+    assert "AssumeRole" in findings["mine"].detail
+    assert "aws-login-tray session" not in findings["elsewhere"].detail
+    assert findings["mine"].fixable

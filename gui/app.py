@@ -88,6 +88,7 @@ class TrayApp:
             open_switcher=self.show_switcher,
             open_settings=self.show_settings,
             quit_app=self.quit,
+            list_roles=False,  # after the icon shows: listing them parses the AWS config
         )
         self.notifier = Notifier(self.actions, TrayBalloonBackend(self.tray.tray), burst_ms=NOTIFICATION_BURST_MS)
         self._dbus: FreedesktopBackend | None = None
@@ -157,6 +158,8 @@ class TrayApp:
         log.info(
             "ready: %d session(s), tray %s", len(self.service.sessions()), "shown" if self.tray_available else "absent"
         )
+        await asyncio.to_thread(_load_config_reader)  # ~80 ms of imports, off the loop's thread
+        self.tray.show_roles()
         if use_dbus_notifications:
             self._dbus = await FreedesktopBackend.connect(str(self.icons.app_icon_path()))
             if self._dbus is not None:
@@ -308,6 +311,11 @@ def _run_gui(*, demo_text: str | None) -> int:
         signals.stop()
     instance.close()
     return code
+
+
+def _load_config_reader() -> None:
+    """Import what reading role profiles from the AWS config needs (the config parser)."""
+    import core.awsconfig.roles  # noqa: F401
 
 
 def _doctor_panel(runner: TaskRunner, paths: AppPaths) -> DoctorPanel:

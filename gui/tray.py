@@ -54,8 +54,10 @@ class TrayController(QObject):
         quit_app: Callable[[], None],
         show_log: Callable[[], None] | None = None,
         show_about: Callable[[], None] | None = None,
+        list_roles: bool = True,
         parent: QObject | None = None,
     ) -> None:
+        """``list_roles=False`` leaves role rows out until :meth:`show_roles` (listing them reads the AWS config)."""
         super().__init__(parent)
         self._actions = actions
         self._service = actions.service
@@ -70,6 +72,7 @@ class TrayController(QObject):
         self.session_actions: dict[str, QAction] = {}
         self.active_id: str | None = None
         self.roles = TrayRoles(actions, self)
+        self._list_roles = list_roles
         self.status = TrayStatus.EMPTY
         self._icon_key: tuple[TrayStatus, str] | None = None
         self.tray.setToolTip("AWS Login Tray")
@@ -103,6 +106,11 @@ class TrayController(QObject):
     # -- events ------------------------------------------------------------------
     def on_event(self, _event: SessionEvent) -> None:
         """Re-render after any change in core."""
+        self.rebuild()
+
+    def show_roles(self) -> None:
+        """Add the role rows under their sessions from now on."""
+        self._list_roles = True
         self.rebuild()
 
     def show(self) -> None:
@@ -170,7 +178,7 @@ class TrayController(QObject):
             action.deleteLater()
         self.session_actions = {}
         self.roles.clear()
-        roles = self._service.role_profiles.list_roles() if sessions else []
+        roles = self._service.role_profiles.list_roles() if sessions and self._list_roles else []
         active_role = self.roles.active_role()
 
         if not sessions:

@@ -121,11 +121,13 @@ class RoleProfiles:
             signature = None
         active_name = self._host.settings().active_profile_name
         key = (signature, active_name, tuple((s.id, s.profile_name) for s in sessions))
-        if key != self._cache_key:
+        if key != self._cache_key and signature is None:
+            self._cache, self._cache_key = [], key
+        elif key != self._cache_key:
             from core.awsconfig.roles import read_role_profiles  # deferred: the parser is not needed to start
 
             sources = {s.profile_name: s.id for s in sessions}
-            self._cache = read_role_profiles(path, sources, skip=(active_name,)) if signature is not None else []
+            self._cache = read_role_profiles(path, sources, skip=(active_name,))
             self._cache_key = key
         return list(self._cache)
 

@@ -74,6 +74,8 @@ def five_sessions(isolated_home: object) -> dict[str, str]:
     paths = AppPaths.from_environment()
     sessions = sample_sessions(datetime.now(UTC), 5)
     SessionStore(paths).save(StoreState(sessions[0].id, tuple(sessions)))
+    sections = "".join(f"[profile {s.profile_name}]\nregion = {s.region}\n\n" for s in sessions)
+    paths.aws_config_file.write_text(sections + "[profile deploy]\nrole_arn = arn:aws:iam::111122223333:role/Deploy\n")
     return dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(Path(__file__).resolve().parents[2]))
 
 

@@ -74,7 +74,7 @@ from core.awsconfig.regional import with_regional_sts
 from core.awsconfig.styles import CREDENTIAL_KEYS, SOURCE_KEYS, check_defaults, credential_style
 from core.domain.errors import ConfigFileError, ProfileConflict
 from core.domain.roles import RoleSettings
-from core.storage.atomic import atomic_write_bytes
+from core.storage.atomic import atomic_write_bytes, make_private_dirs
 
 log = logging.getLogger(__name__)
 
@@ -285,7 +285,7 @@ class AwsConfigWriter:
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
         try:
-            self.lock_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            make_private_dirs(self.lock_path.parent)
             lock = filelock.FileLock(str(self.lock_path), timeout=LOCK_TIMEOUT_SECONDS)
             lock.acquire()
         except filelock.Timeout:
@@ -323,7 +323,10 @@ class AwsConfigWriter:
     def _write(self, path: Path, data: bytes, *, keep_mode_of: Path | None = None) -> None:
         try:
             # ~/.aws belongs to the user: keep the file's mode and owner, never chmod the directory.
-            atomic_write_bytes(path, data, mode=None, keep_mode_of=keep_mode_of, private_dir=False)
+            # Every writer of the file holds our lock, so any temporary file of ours there is stale.
+            atomic_write_bytes(
+                path, data, mode=None, keep_mode_of=keep_mode_of, private_dir=False, stale_temps_older_than=0.0
+            )
         except OSError as exc:
             raise ConfigFileError(f"{path}: cannot be written ({exc.strerror or exc}); nothing was changed") from None
 

@@ -6,7 +6,9 @@ Every file the app writes that another process may read at the same time
 then ``os.replace``. By default the file is private (0600) and its
 directory 0700; a file that belongs to the user rather than to the app
 (``~/.aws/config``) keeps its own mode and owner and its directory is left as
-the user made it.
+the user made it. Every directory created here is 0700 whatever the umask,
+and temporary files that a killed writer left behind are removed at the next
+write of the same file.
 """
 
 from __future__ import annotations
@@ -15,20 +17,65 @@ import contextlib
 import errno
 import json
 import os
+import re
 import stat
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 PRIVATE_FILE_MODE = 0o600
 PRIVATE_DIR_MODE = 0o700
+STALE_TEMP_SECONDS = 60.0
+"""A temporary file of ours this old belongs to a writer that died (a write takes milliseconds)."""
+_TEMP_SUFFIX = ".tmp"
+
+
+def make_private_dirs(directory: Path) -> None:
+    """Create ``directory`` and its missing parents, each 0700 whatever the umask.
+
+    ``Path.mkdir(parents=True)`` gives parents 0777 minus the umask (0777
+    under umask 000). Directories that already exist are left as they are.
+    """
+    missing: list[Path] = []
+    current = directory
+    while not current.is_dir() and current.parent != current:
+        missing.append(current)
+        current = current.parent
+    for path in reversed(missing):
+        try:
+            path.mkdir(mode=PRIVATE_DIR_MODE)
+        except FileExistsError:
+            if not path.is_dir():
+                raise
+            continue  # made by another process meanwhile: theirs to keep as it is
+        os.chmod(path, PRIVATE_DIR_MODE)  # the umask may have taken bits away
 
 
 def ensure_private_dir(directory: Path) -> None:
-    """Create ``directory`` (and parents) and make sure only the owner can enter it."""
-    directory.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+    """Create ``directory`` (and parents, all 0700) and make sure only the owner can enter it."""
+    make_private_dirs(directory)
     if (directory.stat().st_mode & 0o777) != PRIVATE_DIR_MODE:
         os.chmod(directory, PRIVATE_DIR_MODE)
+
+
+def remove_stale_temps(path: Path, *, older_than: float = STALE_TEMP_SECONDS) -> None:
+    """Remove the temporary files a killed writer of ``path`` left in its directory.
+
+    Only the names :func:`atomic_write_bytes` makes for ``path`` are touched,
+    and only regular files at least ``older_than`` seconds old (0 when the
+    caller holds a lock that every writer of ``path`` takes).
+    """
+    pattern = re.compile(re.escape(f".{path.name}.") + r"[a-z0-9_]{8}" + re.escape(_TEMP_SUFFIX))
+    cutoff = time.time() - older_than
+    with contextlib.suppress(OSError), os.scandir(path.parent) as entries:
+        for entry in entries:
+            if not pattern.fullmatch(entry.name):
+                continue
+            with contextlib.suppress(OSError):
+                info = entry.stat(follow_symlinks=False)
+                if stat.S_ISREG(info.st_mode) and info.st_mtime <= cutoff:
+                    os.unlink(entry.path)
 
 
 def atomic_write_bytes(
@@ -38,6 +85,7 @@ def atomic_write_bytes(
     mode: int | None = PRIVATE_FILE_MODE,
     keep_mode_of: Path | None = None,
     private_dir: bool = True,
+    stale_temps_older_than: float = STALE_TEMP_SECONDS,
 ) -> None:
     """Replace ``path`` with ``data`` in one step.
 
@@ -53,13 +101,16 @@ def atomic_write_bytes(
             :data:`PRIVATE_FILE_MODE`.
         keep_mode_of: The file whose mode and owner ``mode=None`` keeps.
         private_dir: Create the directory and force it to
-            :data:`PRIVATE_DIR_MODE`. ``False`` creates a missing directory
-            (0700, subject to the umask) but never changes an existing one.
+            :data:`PRIVATE_DIR_MODE`. ``False`` creates missing directories
+            (0700) but never changes an existing one.
+        stale_temps_older_than: the age in seconds from which a leftover
+            temporary file of ``path`` is removed (see :func:`remove_stale_temps`).
     """
     if private_dir:
         ensure_private_dir(path.parent)
-    elif not path.parent.exists():
-        path.parent.mkdir(parents=True, mode=PRIVATE_DIR_MODE)
+    else:
+        make_private_dirs(path.parent)
+    remove_stale_temps(path, older_than=stale_temps_older_than)
     template: os.stat_result | None = None
     if mode is None:
         try:
@@ -67,7 +118,7 @@ def atomic_write_bytes(
         except FileNotFoundError:
             template = None
         mode = stat.S_IMODE(template.st_mode) if template is not None else PRIVATE_FILE_MODE
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=_TEMP_SUFFIX, dir=path.parent)
     tmp = Path(tmp_name)
     try:
         os.fchmod(fd, mode)

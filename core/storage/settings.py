@@ -11,7 +11,7 @@ from typing import Any
 
 from core.domain.errors import ConfigFileError
 from core.domain.model import CredentialMode
-from core.storage.atomic import read_regular_file
+from core.storage.atomic import make_private_dirs, read_regular_file
 
 SETTINGS_VERSION = 1
 MAX_LEAD_MINUTES = 1_000_000
@@ -132,7 +132,7 @@ def save_settings(path: Path, settings: Settings) -> None:
     payload = asdict(settings)
     payload["version"] = SETTINGS_VERSION
     payload["expiry_lead_minutes"] = list(settings.expiry_lead_minutes)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_private_dirs(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -17,13 +17,14 @@ import signal
 import socket
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSocketNotifier
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidget
 
 from core.desktop.integration import DESKTOP_ID
-from core.domain.logs import configure_logging
+from core.domain.logs import add_log_file, configure_logging
 from core.domain.ports import BrowserOpener, CodePrompt
 from core.sessions.service import SessionService
 from core.storage.paths import AppPaths
@@ -66,9 +67,14 @@ class TrayApp:
         tray_available: bool,
         doctor: DoctorPanel | Callable[[], DoctorPanel] | None = None,
         runner: TaskRunner | None = None,
+        log_file: Path | None = None,
     ) -> None:
-        """``doctor`` is the switcher's doctor panel, or a function that builds it with the switcher."""
+        """``doctor`` is the switcher's doctor panel, or a function that builds it with the switcher.
+
+        ``log_file`` is where the tray logs (offered by "Show log"); None hides that item.
+        """
         self.service = service
+        self.log_file = log_file
         self.presenter = presenter
         self.runner = runner or TaskRunner(presenter)
         self.icons = icons
@@ -89,6 +95,8 @@ class TrayApp:
             open_settings=self.show_settings,
             quit_app=self.quit,
             list_roles=False,  # after the icon shows: listing them parses the AWS config
+            show_log=self.show_log if log_file is not None else None,
+            show_about=self.show_about,
         )
         self.notifier = Notifier(self.actions, TrayBalloonBackend(self.tray.tray), burst_ms=NOTIFICATION_BURST_MS)
         self._dbus: FreedesktopBackend | None = None
@@ -130,6 +138,23 @@ class TrayApp:
         dialog.setWindowIcon(self.icons.app_icon())
         self.settings_dialog = dialog
         dialog.open()
+
+    def show_log(self) -> None:
+        """Open the log viewer on the tray's log file."""
+        if self.log_file is None:
+            return
+        from gui.about import LogDialog
+
+        dialog = LogDialog(self.log_file)
+        dialog.setWindowIcon(self.icons.app_icon())
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def show_about(self) -> None:
+        """The About box, with the version."""
+        from gui.about import show_about
+
+        show_about(self._switcher if self._switcher is not None and self._switcher.isVisible() else None)
 
     def quit(self) -> None:
         """Ask the app to stop (the run loop then shuts down cleanly)."""
@@ -283,9 +308,13 @@ def _run_gui(*, demo_text: str | None) -> int:
     code_prompt = DialogCodePrompt()
     from core.signin.browser import WebBrowserOpener
 
-    opener = WebBrowserOpener(on_failure=None)
+    if not add_log_file(paths.log_file):
+        print(f"aws-login-tray: cannot write the log file {paths.log_file}", file=sys.stderr)
+    services: list[SessionService] = []
+    opener = WebBrowserOpener(on_failure=None, command=lambda: services[0].settings().browser_command)
     try:
         service = make_session_manager(paths, open_browser=opener, code_prompt=code_prompt)
+        services.append(service)
     except ImportError:
         QMessageBox.critical(None, "AWS Login Tray", "The session manager is not installed; cannot start.")
         return 1
@@ -302,6 +331,7 @@ def _run_gui(*, demo_text: str | None) -> int:
             tray_available=tray_available,
             doctor=lambda: _doctor_panel(runner, paths),
             runner=runner,
+            log_file=paths.log_file,
         )
         instance.show_requested.connect(app.show_switcher)
         signals = install_signal_handlers(app.quit, loop)

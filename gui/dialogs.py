@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.domain.errors import SignInCancelled
+from gui.qr import qr_pixmap
 
 COMMON_REGIONS = (
     "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1",
@@ -111,11 +113,19 @@ class CodeDialog(QDialog):
         row = QHBoxLayout()
         self.url = QLineEdit(url)
         self.url.setReadOnly(True)
-        copy = QPushButton("Copy")
-        copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(url))
+        self.copy_button = QPushButton("&Copy link")
+        self.copy_button.clicked.connect(lambda: self._copy(url))
         row.addWidget(self.url)
-        row.addWidget(copy)
+        row.addWidget(self.copy_button)
         layout.addLayout(row)
+        self.qr = QLabel()
+        self.qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.qr.setToolTip("Scan with a phone's camera to open the sign-in page there")
+        try:
+            self.qr.setPixmap(qr_pixmap(url))
+        except ImportError:  # segno missing from a broken install: the link still works
+            self.qr.setText("(QR code unavailable)")
+        layout.addWidget(self.qr)
         form = QFormLayout()
         self.code = QLineEdit()
         self.code.setPlaceholderText("Verification code")
@@ -128,6 +138,11 @@ class CodeDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+    def _copy(self, url: str) -> None:
+        QGuiApplication.clipboard().setText(url)
+        self.copy_button.setText("Copied ✓")
+        QTimer.singleShot(2000, lambda: self.copy_button.setText("&Copy link"))
 
 
 class DialogCodePrompt:

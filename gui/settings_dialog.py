@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import shlex
+import shutil
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -13,9 +15,11 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QRadioButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -23,7 +27,7 @@ from PySide6.QtWidgets import (
 from core.desktop import integration as desktop
 from core.domain.model import CredentialMode
 from core.sessions.service import SessionService
-from core.storage.settings import Settings
+from core.storage.settings import ICON_THEMES, Settings
 from gui.dialogs import COMMON_REGIONS
 from gui.tasks import TaskRunner
 
@@ -37,16 +41,42 @@ CREDENTIAL_PROCESS_NOTE = (
 )
 
 
-def parse_leads(text: str) -> tuple[int, ...] | None:
-    """``"30, 5"`` → ``(30, 5)``; None when the text is not a list of 1 to 720 minute values."""
-    parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
+LEAD_SLOTS = 3
+"""Warning lead times the dialog offers (a spin box each; 0 turns one off)."""
+MAX_LEAD = 720
+ICON_THEME_LABELS = {
+    "auto": "Automatic: outlined, reads on any panel",
+    "light": "For a light panel (dark icon)",
+    "dark": "For a dark panel (white icon)",
+}
+
+
+def leads_from(values: list[int]) -> tuple[int, ...] | None:
+    """Spin box values → the lead times (largest first, no repeats); None when all are off."""
+    chosen = sorted({v for v in values if v > 0}, reverse=True)
+    return tuple(chosen) or None
+
+
+def profile_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a profile name, or None."""
+    if not name:
+        return "The active profile needs a name (usually “default”)."
+    if any(ch.isspace() or ch in "[]" for ch in name):
+        return "A profile name has no spaces or brackets."
+    return None
+
+
+def browser_problem(command: str) -> str | None:
+    """Why ``command`` cannot open the sign-in page, or None (empty: the default browser)."""
+    if not command.strip():
+        return None
     try:
-        values = sorted({int(p) for p in parts}, reverse=True)
-    except ValueError:
-        return None
-    if not values or any(not 1 <= v <= 720 for v in values):
-        return None
-    return tuple(values)
+        program = shlex.split(command)[0]
+    except (ValueError, IndexError):
+        return "The browser command cannot be read (check its quotes)."
+    if shutil.which(program) is None:
+        return f"No program “{program}” is found on the PATH."
+    return None
 
 
 class SettingsDialog(QDialog):
@@ -76,16 +106,25 @@ class SettingsDialog(QDialog):
         self.region.addItem("")
         self.region.addItems(COMMON_REGIONS)
         self.region.setCurrentText(current.default_region or "")
-        self.leads = QLineEdit(", ".join(str(m) for m in current.expiry_lead_minutes))
-        self.leads.setToolTip("Minutes before a session's 12-hour limit, comma separated")
-        self.leads.textChanged.connect(self._validate)
+        leads_row = self._build_leads(current)
+        self.icon_theme = QComboBox()
+        for theme in ICON_THEMES:
+            self.icon_theme.addItem(ICON_THEME_LABELS[theme], theme)
+        self.icon_theme.setCurrentIndex(max(self.icon_theme.findData(current.icon_theme), 0))
+        self.browser = QLineEdit(current.browser_command)
+        self.browser.setPlaceholderText("Default browser")
+        self.browser.setToolTip("A command that opens a URL, e.g. “firefox --private-window”; empty: the default")
+        self.browser.textChanged.connect(lambda _t: self._validate())
+        self.profile.textChanged.connect(lambda _t: self._validate())
         self.start_at_login = QCheckBox("Start AWS Login Tray when I log in")
         self.start_at_login.setChecked(current.start_at_login or autostart_enabled())
 
         form = QFormLayout()
         form.addRow("Active profile name:", self.profile)
         form.addRow("Default region:", self.region)
-        form.addRow("Warn before a session ends (minutes):", self.leads)
+        form.addRow("Warn before a session ends:", leads_row)
+        form.addRow("Tray icon:", self.icon_theme)
+        form.addRow("Sign in with:", self.browser)
         form.addRow("", self.start_at_login)
 
         mode_box = self._build_mode_box(current)
@@ -93,6 +132,7 @@ class SettingsDialog(QDialog):
         self.error = QLabel()
         self.error.setStyleSheet("color: #c53030")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Save")
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
 
@@ -103,6 +143,21 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.buttons)
         self._render_note()
         self._validate()
+
+    def _build_leads(self, current: Settings) -> QHBoxLayout:
+        """One spin box per warning lead time."""
+        self.lead_boxes = [QSpinBox() for _ in range(LEAD_SLOTS)]
+        leads_row = QHBoxLayout()
+        for box, minutes in zip(self.lead_boxes, [*current.expiry_lead_minutes, 0, 0, 0], strict=False):
+            box.setRange(0, MAX_LEAD)
+            box.setSuffix(" min")
+            box.setSpecialValueText("off")
+            box.setValue(minutes)
+            box.setToolTip("Minutes before a session's 12-hour limit; “off” warns no more")
+            box.valueChanged.connect(lambda _v: self._validate())
+            leads_row.addWidget(box)
+        leads_row.addStretch(1)
+        return leads_row
 
     def _build_mode_box(self, current: Settings) -> QGroupBox:
         mode_box = QGroupBox("How programs get credentials (new sign-ins)")
@@ -129,11 +184,17 @@ class SettingsDialog(QDialog):
     def _render_note(self) -> None:
         self.mode_note.setText(LOGIN_SESSION_NOTE if self.mode_login.isChecked() else CREDENTIAL_PROCESS_NOTE)
 
+    def _problem(self) -> str | None:
+        if leads_from([box.value() for box in self.lead_boxes]) is None:
+            return "Keep at least one warning (minutes between 1 and 720)."
+        return profile_name_problem(self.profile.text().strip()) or browser_problem(self.browser.text())
+
     def _validate(self) -> bool:
-        ok = parse_leads(self.leads.text()) is not None
-        self.error.setText("" if ok else "Enter minutes between 1 and 720, separated by commas (e.g. 30, 5).")
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ok)
-        return ok
+        """Say what is wrong as it is typed (Save stays off until it is fixed)."""
+        problem = self._problem()
+        self.error.setText(problem or "")
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(problem is None)
+        return problem is None
 
     def edited_settings(self) -> Settings:
         """The settings as shown in the dialog."""
@@ -144,7 +205,9 @@ class SettingsDialog(QDialog):
             credential_mode=CredentialMode.LOGIN_SESSION
             if self.mode_login.isChecked()
             else CredentialMode.CREDENTIAL_PROCESS,
-            expiry_lead_minutes=parse_leads(self.leads.text()) or current.expiry_lead_minutes,
+            expiry_lead_minutes=leads_from([b.value() for b in self.lead_boxes]) or current.expiry_lead_minutes,
+            icon_theme=str(self.icon_theme.currentData()),
+            browser_command=self.browser.text().strip(),
             start_at_login=self.start_at_login.isChecked(),
             use_plaintext_secrets=self.plaintext.isChecked(),
             default_region=self.region.currentText().strip() or None,

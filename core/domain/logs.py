@@ -9,17 +9,40 @@ events and reasons, never secrets.
 from __future__ import annotations
 
 import logging
+import os
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
 from typing import TextIO
 
 SECRET_BEARING_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer", "awscrt")
 
 
+LOG_FILE_BYTES = 1_000_000
+"""A log file is rotated at this size, keeping one old copy."""
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
 def configure_logging(*, debug: bool, stream: TextIO, default_level: int = logging.WARNING) -> None:
     """Send log records to ``stream``: DEBUG with ``debug``, else ``default_level``."""
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if debug else default_level)
     for name in SECRET_BEARING_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def add_log_file(path: Path) -> bool:
+    """Also write the log to ``path`` (0600, rotated at 1 MB); False when it cannot be written."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.touch(mode=0o600, exist_ok=True)
+        os.chmod(path, 0o600)
+        handler = RotatingFileHandler(path, maxBytes=LOG_FILE_BYTES, backupCount=1, encoding="utf-8")
+    except OSError:
+        logging.getLogger(__name__).warning("cannot write the log file %s", path)
+        return False
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    logging.getLogger().addHandler(handler)
+    return True

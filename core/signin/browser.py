@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
 import shutil
 import threading
 import webbrowser
@@ -33,17 +34,27 @@ def _controllers() -> list[webbrowser.BaseBrowser]:
     return found
 
 
+def _command_browser(command: str) -> webbrowser.BaseBrowser:
+    """The user's own browser command (settings); the URL goes where ``%s`` is, else at the end."""
+    words = shlex.split(command)
+    if not any("%s" in word for word in words):
+        words.append("%s")
+    return webbrowser.GenericBrowser(words)
+
+
 class WebBrowserOpener:
     """Opens a URL with the user's browser in a background thread.
 
     Args:
+        command: returns the user's browser command (empty: the default browser, or ``BROWSER``).
         on_failure: called (from the background thread) when no browser could
             be started, so the caller can tell the user to open the link shown
             on screen. The URL is not passed on, and it is never logged.
     """
 
-    def __init__(self, on_failure: Callable[[], None] | None = None) -> None:
+    def __init__(self, on_failure: Callable[[], None] | None = None, command: Callable[[], str] | None = None) -> None:
         self._on_failure = on_failure
+        self._command = command
 
     def __call__(self, url: str) -> None:
         """Start opening ``url`` and return immediately."""
@@ -53,7 +64,8 @@ class WebBrowserOpener:
     def _open(self, url: str) -> None:
         opened = False
         try:
-            controllers = _controllers()
+            chosen = self._command() if self._command is not None else ""
+            controllers = [_command_browser(chosen)] if chosen.strip() else _controllers()
             if controllers:
                 for controller in controllers:
                     if controller.open(url, new=2):
@@ -61,7 +73,7 @@ class WebBrowserOpener:
                         break
             else:
                 opened = webbrowser.open(url, new=2)
-        except (OSError, webbrowser.Error) as error:
+        except (OSError, ValueError, webbrowser.Error) as error:
             logger.warning("could not start a web browser: %s", type(error).__name__)
         if not opened:
             logger.warning("no web browser could be started for the sign-in page")

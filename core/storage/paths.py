@@ -67,6 +67,11 @@ class AppPaths:
         return self.home / "sessions.json"
 
     @property
+    def log_file(self) -> Path:
+        """The tray's log (events and reasons, never a secret); rotated at 1 MB."""
+        return self.home / "tray.log"
+
+    @property
     def settings_file(self) -> Path:
         """User settings (JSON)."""
         return self.home / "settings.json"

@@ -85,3 +85,16 @@ def test_reports_when_no_browser_starts(tmp_path: Path, monkeypatch: pytest.Monk
     failed = threading.Event()
     WebBrowserOpener(on_failure=failed.set)(URL)
     assert failed.wait(10)
+
+
+@pytest.mark.timeout(30)
+def test_the_browser_chosen_in_settings_wins_over_browser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ignored = tmp_path / "ignored"
+    monkeypatch.setenv("BROWSER", str(_script(tmp_path / "env-browser", f'echo "$1" > "{ignored}"\n')))
+    seen = tmp_path / "seen"
+    chosen = _script(tmp_path / "my browser", f'echo "$2 $1" > "{seen}.tmp" && mv "{seen}.tmp" "{seen}"\n')
+    opener = WebBrowserOpener(command=lambda: f"'{chosen}' --private-window")
+    opener(URL)
+    _wait_for(seen.exists)
+    assert seen.read_text().strip() == f"{URL} --private-window"  # the URL goes last without a %s
+    assert not ignored.exists()

@@ -96,6 +96,8 @@ async def _open_manager(cli: Cli) -> AsyncIterator[SessionService]:
     )
     # A damaged sessions file is an error for every command (naming the file), never "no sessions".
     await asyncio.to_thread(manager.table.sync, announce=False)
+    with contextlib.suppress(Exception):  # housekeeping: secrets an earlier sign-out could not remove
+        await manager.remove_leftover_secrets()
     yield manager
 
 

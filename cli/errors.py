@@ -8,6 +8,7 @@ from typing import TextIO
 from core.domain.errors import (
     CacheFileError,
     ConfigFileError,
+    InvalidInput,
     InvalidRequestError,
     LoginTrayError,
     PrincipalMismatch,
@@ -42,6 +43,7 @@ _ERROR_CODES: tuple[tuple[type[BaseException], ExitCode], ...] = (
     (SessionNotFound, ExitCode.USAGE),
     (RoleRefused, ExitCode.FAILURE),  # AWS said no: the message says what to check
     (RoleError, ExitCode.USAGE),
+    (InvalidInput, ExitCode.USAGE),
     (CredentialProcessError, ExitCode.FAILURE),
     (KeyboardInterrupt, ExitCode.INTERRUPTED),
     (OSError, ExitCode.FILE_ERROR),  # a full or read-only disk under a file of ours

@@ -20,6 +20,7 @@ from cli.context import (
 from cli.errors import PROG, UsageError, error_message, exit_code_for
 from core.domain.errors import (
     LoginTrayError,
+    SecretsLeftBehind,
 )
 from core.domain.model import CredentialMode, SessionState
 from credproc.exitcodes import ExitCode
@@ -136,11 +137,16 @@ async def cmd_logout(cli: Cli, args: argparse.Namespace) -> int:
             targets = service.sessions()
         else:
             targets = [find_session(service, args.name)]
+        worst = ExitCode.OK
         for target in targets:
-            await service.sign_out(target.id)
+            try:
+                await service.sign_out(target.id)
+            except SecretsLeftBehind as exc:  # signed out; the store keeps its secrets until a later start
+                worst = exit_code_for(exc)
+                cli.stderr.write(f"{PROG}: {error_message(exc)}\n")
             cli.say(f"Signed out {target.profile_name} ({_principal(target)}, {target.account_id}).")
         if targets:
             cli.note("Credentials already handed out stay valid until they expire (at most 15 minutes).")
         else:
             cli.note("No sessions.")
-    return ExitCode.OK
+    return worst

@@ -114,3 +114,11 @@ class PrincipalMismatch(LoginTrayError):
         self.profile = profile
         self.expected = expected
         self.signed_in = signed_in
+
+
+class InvalidInput(LoginTrayError):
+    """A value the user gave (a Region, a profile name) cannot be used; nothing was changed."""
+
+
+class SecretsLeftBehind(SecretStoreUnavailable):
+    """The sign-out is done, but the session's secrets could not be removed yet; a later start removes them."""

@@ -30,7 +30,7 @@ from core.domain.errors import (
     ConfigFileError,
     InvalidRequestError,
     ProfileConflict,
-    SecretStoreUnavailable,
+    SecretsLeftBehind,
     SessionLimitReached,
     SessionNotFound,
 )
@@ -48,7 +48,9 @@ from core.domain.model import (
     session_id_for,
 )
 from core.domain.ports import BrowserOpener, Clock, CodePrompt
+from core.sessions import safeguards
 from core.sessions.engine import RefreshEngine, SleepFn
+from core.sessions.housekeeping import SecretHousekeeping
 from core.sessions.identity import (
     MismatchHandler,
     ProfileBinding,
@@ -64,7 +66,7 @@ from core.sessions.roles import RoleProfiles
 from core.storage.locks import held_session_lock
 from core.storage.paths import AppPaths
 from core.storage.secrets import KeyringSecretStore, LoginCacheSecretStore, PlaintextFileSecretStore, SecretStore
-from core.storage.settings import Settings, load_settings, save_settings
+from core.storage.settings import Settings, load_settings
 from core.storage.store import HISTORY_LIMIT, SessionStore, SessionTable, StoreState
 
 if TYPE_CHECKING:
@@ -136,6 +138,7 @@ class SessionManager:
             max_idle_sleep=max_idle_sleep,
         )
         self._engine_task: asyncio.Task[None] | None = None
+        self.housekeeping = SecretHousekeeping(self)
 
     # -- wiring ----------------------------------------------------------------
 
@@ -156,6 +159,10 @@ class SessionManager:
         if session.credential_mode is CredentialMode.LOGIN_SESSION:
             return self._login_cache_store
         return self._secret_store_for_settings(self._settings)
+
+    def store_for_settings(self, settings: Settings) -> SecretStore:
+        """The secret store these settings choose (keyring or plaintext files)."""
+        return self._secret_store_for_settings(settings)
 
     def _secret_store_for_settings(self, settings: Settings) -> SecretStore:
         if self._secret_store_override is not None:
@@ -218,6 +225,8 @@ class SessionManager:
     async def start(self) -> None:
         """Load the sessions and start the refresh engine in the background."""
         self.table.sync(announce=False)
+        with contextlib.suppress(Exception):  # housekeeping; never stops the start
+            await self.remove_leftover_secrets()
         if self._engine_task is None or self._engine_task.done():
             self._engine_task = asyncio.create_task(self.run_engine())
 
@@ -254,10 +263,12 @@ class SessionManager:
         slot_owner = next((s for s in existing if s.profile_name == profile_name), None) if profile_name else None
         if len(existing) >= MAX_SESSIONS and slot_owner is None:
             raise SessionLimitReached(self._limit_message(existing))
+        safeguards.check_region(region)
         if profile_name is not None:
             self._check_not_active_name(profile_name)
             if slot_owner is None:
                 await asyncio.to_thread(self.profiles.writer.check_available, profile_name)
+        await asyncio.to_thread(safeguards.check_config_writable, self.profiles.writer)
         if mode is CredentialMode.CREDENTIAL_PROCESS:
             # A keyring that cannot take the token would waste the whole browser sign-in.
             await asyncio.to_thread(self._secret_store_for_settings(self._settings).probe)
@@ -426,7 +437,7 @@ class SessionManager:
         await asyncio.to_thread(write_secrets)
         self.engine.forget(sid)
         if expires_in:
-            self.engine.note_credentials(sid, expires_in)
+            self.engine.note_credentials(sid, expires_in, granted=not adopt_profile)
 
         def put(state: StoreState) -> StoreState:
             state = state.with_session(session)
@@ -434,13 +445,18 @@ class SessionManager:
                 state = replace(state, active_session_id=sid)
             return state
 
-        before_active = self.table.active_session_id
-        active = self.table.mutate(put).active_session_id == sid
+        before = self.table.state
         removals = [previous.profile_name] if previous is not None and previous.profile_name != profile_name else []
-        adopt = (profile_name,) if adopt_profile else ()
-        active, detail = await self._write_profiles(session, active, removals, before_active, adopt)
+        try:
+            active = self.table.mutate(put).active_session_id == sid
+            adopt = (profile_name,) if adopt_profile else ()
+            active, detail = await self._write_profiles(session, active, removals, before.active_session_id, adopt)
+        except BaseException:
+            if previous is None:  # all or nothing: a new session that got no profile is not kept
+                await self.housekeeping.undo_install(session, before)
+            raise
         self._publish(EventKind.UPDATED if previous is not None else EventKind.ADDED, session, detail)
-        if active and before_active != sid:
+        if active and before.active_session_id != sid:
             self._publish(EventKind.ACTIVE_CHANGED, session)
         self.engine.wake()
         return session
@@ -480,16 +496,12 @@ class SessionManager:
             return False, exc.user_message
         return active, None
 
-    async def _forget_secrets(self, session: Session) -> None:
-        self.engine.forget(session.id)
+    async def _forget_secrets(self, session: Session, *, leftovers: bool = True) -> str | None:
+        return await self.housekeeping.forget(session, leftovers=leftovers)
 
-        def drop() -> None:
-            with held_session_lock(self.paths, self.engine.lock_timeout, session.id):
-                with contextlib.suppress(SecretStoreUnavailable):
-                    self.secret_store_for(session).delete(session)
-                self.store.delete_credentials(session.id)
-
-        await asyncio.to_thread(drop)
+    async def remove_leftover_secrets(self) -> int:
+        """Retry deleting secrets earlier sign-outs left behind; returns how many remain."""
+        return await self.housekeeping.remove_leftovers()
 
     # -- other intents -------------------------------------------------------------------
 
@@ -514,7 +526,7 @@ class SessionManager:
         if was_active and successor is None:
             removals.append(self._settings.active_profile_name)
         await self.profiles.apply(upserts, removals)
-        await self._forget_secrets(session)
+        problem = await self._forget_secrets(session)
 
         def drop(state: StoreState) -> StoreState:
             state = state.without(session_id)
@@ -526,6 +538,12 @@ class SessionManager:
         self._publish(EventKind.REMOVED, session)
         if was_active:
             self._publish(EventKind.ACTIVE_CHANGED, successor)
+        if problem is not None:
+            raise SecretsLeftBehind(
+                f"Signed out {session.profile_name}, but its refresh token and key could not be removed from "
+                f"the secret store yet: {problem} They are removed the next time aws-login-tray starts with "
+                "the store usable."
+            )
 
     async def set_active(self, session_id: str) -> None:
         session = self._get(session_id)
@@ -569,32 +587,6 @@ class SessionManager:
         return updated
 
     async def update_settings(self, settings: Settings) -> None:
-        old = self._settings
-        if settings.use_plaintext_secrets != old.use_plaintext_secrets and self._secret_store_override is None:
-            await self._move_secrets(self._secret_store_for_settings(old), self._secret_store_for_settings(settings))
-        await asyncio.to_thread(save_settings, self.paths.settings_file, settings)
+        await self.housekeeping.change_settings(self._settings, settings, self._secret_store_override is None)
         self._settings = settings
-        if settings.active_profile_name != old.active_profile_name:
-            self._sync()
-            active = self.table.get(self.table.active_session_id or "")
-            if active is not None:
-                await self.profiles.apply(
-                    [self.role_profiles.active_spec(active, settings.active_profile_name)], [old.active_profile_name]
-                )
         self.engine.wake()
-
-    async def _move_secrets(self, source: SecretStore, target: SecretStore) -> None:
-        """Carry every keyring/plaintext session's token to the newly chosen store."""
-        self._sync()
-        for session in self.table.sessions():
-            if session.credential_mode is CredentialMode.LOGIN_SESSION:
-                continue
-
-            def move(session: Session = session) -> None:
-                with held_session_lock(self.paths, self.engine.lock_timeout, session.id):
-                    secrets = source.load(session)
-                    if secrets is not None:
-                        target.save(session, secrets)
-                        source.delete(session)
-
-            await asyncio.to_thread(move)

@@ -262,7 +262,11 @@ class PlaintextFileSecretStore:
             raise SecretStoreUnavailable(f"Cannot write secrets file {path}: {exc.strerror}.") from None
 
     def delete(self, session: Session) -> None:
-        self.path_for(session).unlink(missing_ok=True)
+        path = self.path_for(session)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise SecretStoreUnavailable(f"Cannot remove secrets file {path}: {exc.strerror}.") from None
 
 
 class LoginCacheSecretStore:

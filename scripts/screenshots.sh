@@ -11,7 +11,13 @@ source scripts/lib/virtual-desktop.sh
 start_virtual_desktop --transparent false --tint 0x2b303b
 sleep 1
 
-run() { DISPLAY="$display" QT_QPA_PLATFORM=xcb .venv/bin/python -m tests.screenshots "$out"; }
+run() {
+  DISPLAY="$display" QT_QPA_PLATFORM=xcb .venv/bin/python -m tests.screenshots "$out"
+  # Daily use: a retrying session, a dead one with its recovery, the icon on light and dark panels...
+  DISPLAY="$display" QT_QPA_PLATFORM=xcb .venv/bin/python -m tests.screenshots_daily "$out"
+  # ...and the switcher at twice the scale (offscreen: no screen limits the window's size).
+  QT_QPA_PLATFORM=offscreen QT_SCALE_FACTOR=2 .venv/bin/python -m tests.screenshots_daily "$out" --only-2x
+}
 if command -v dunst >/dev/null && command -v dbus-run-session >/dev/null; then
   export -f run; export display out
   dbus-run-session -- bash -c 'DISPLAY="$display" dunst -config scripts/dunstrc >/dev/null 2>&1 & d=$!; sleep 1; run; kill $d' 2>/dev/null

@@ -152,7 +152,8 @@ class SessionActions(QObject):
             self.parent_widget(),
             "Sign out",
             f"Sign out of {session.profile_name} ({session.account_id}, {session.identity.display_name})?\n\n"
-            "Its refresh token, credentials and profile are removed. Credentials already handed to "
+            "Its refresh token, credentials and profile are removed, with the role profiles aws-login-tray "
+            "wrote for it. Credentials already handed to "
             "programs stay valid until they expire (at most 15 minutes).",
             "Sign out",
         ):

@@ -31,6 +31,7 @@ from core.storage.paths import AppPaths
 from gui.actions import SessionActions
 from gui.bridge import EventBridge
 from gui.dialogs import DialogCodePrompt
+from gui.display import display_problem
 from gui.errors import ErrorPresenter, message_box_sink
 from gui.icons import IconSet
 from gui.notify import FreedesktopBackend, Notifier, TrayBalloonBackend
@@ -262,6 +263,10 @@ def install_signal_handlers(on_signal: Callable[[], None], loop: asyncio.Abstrac
 def main(argv: list[str]) -> int:
     """Run the tray app; returns the exit code."""
     args = _parse(argv)
+    problem = display_problem()
+    if problem is not None:  # Qt would abort (SIGABRT) with a plugin message instead
+        sys.stderr.write(f"aws-login-tray: {problem}\n")
+        return 2
     configure_logging(debug=args.debug, stream=sys.stderr, default_level=logging.INFO)
     demo = None
     if args.demo:

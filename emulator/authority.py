@@ -29,6 +29,8 @@ CLIENT_IDS = (SAME_DEVICE, CROSS_DEVICE)
 CODE_LIFETIME = 60
 #: A pending authorize request (the page in the browser) stays usable this long.
 PENDING_LIFETIME = 600
+#: At most this many authorize requests wait for an answer; the oldest go first.
+MAX_PENDING = 1000
 #: Lifetime of id tokens.
 ID_TOKEN_LIFETIME = 3600
 
@@ -289,8 +291,18 @@ class Authority:
         """Validate and remember an authorize request for the page's buttons."""
         request = self.validate_authorize(query)
         with self.lock:
+            self._purge_pending()
             self.pending[request.id] = request
         return request
+
+    def _purge_pending(self) -> None:
+        """Forget answered and expired authorize requests, and the oldest beyond :data:`MAX_PENDING`."""
+        now = self.clock.now()
+        for request_id, request in list(self.pending.items()):
+            if request.used or now - request.created_at > PENDING_LIFETIME:
+                del self.pending[request_id]
+        while len(self.pending) >= MAX_PENDING:
+            del self.pending[next(iter(self.pending))]
 
     def _take_pending(self, request_id: str) -> AuthorizeRequest:
         request = self.pending.get(request_id)
@@ -540,7 +552,7 @@ class Authority:
     # --------------------------------------------------------------- control
     def add_fault(self, kind: Any, count: Any) -> list[dict[str, Any]]:
         """Queue ``count`` injected failures of ``kind`` for the next token requests."""
-        if kind not in FAULTS:
+        if not isinstance(kind, str) or kind not in FAULTS:
             raise ValueError(f"kind must be one of {sorted(FAULTS)}")
         if not isinstance(count, int) or isinstance(count, bool) or count < 1:
             raise ValueError("count must be a positive integer")
@@ -560,7 +572,12 @@ class Authority:
 
     def advance_clock(self, seconds: Any) -> float:
         """Move the emulator's clock (never the OS clock)."""
-        if not isinstance(seconds, int | float) or isinstance(seconds, bool) or not math.isfinite(seconds):
+        if (
+            not isinstance(seconds, int | float)
+            or isinstance(seconds, bool)
+            or not -(10**12) <= seconds <= 10**12  # compared as given: a huge integer is no float
+            or not math.isfinite(seconds)
+        ):
             raise ValueError("advance_seconds must be a number")
         with self.lock:
             self.clock.offset += seconds
@@ -639,7 +656,7 @@ def _parse_token_body(body: bytes) -> dict[str, str]:
     """The model's CreateOAuth2TokenRequestBody, checked the way the service's validator would."""
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise _invalid("The request body is not valid JSON.") from exc
     if not isinstance(data, dict):
         raise _invalid("The request body must be a JSON object.")

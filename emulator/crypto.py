@@ -99,7 +99,7 @@ class VerifiedProof:
 def _json_part(text: str, what: str) -> dict[str, Any]:
     try:
         value = json.loads(b64url_decode(text))
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise ProofError(f"DPoP {what} is not JSON") from exc
     if not isinstance(value, dict):
         raise ProofError(f"DPoP {what} is not a JSON object")
@@ -150,7 +150,8 @@ def verify_dpop_proof(proof: str, *, method: str, url: str, now: float) -> Verif
     iat = payload.get("iat")
     if not isinstance(iat, int) or isinstance(iat, bool):
         raise ProofError("DPoP iat must be an integer")
-    if abs(now - iat) > DPOP_IAT_WINDOW:
+    # Compared without subtracting: a huge integer cannot become a float.
+    if not now - DPOP_IAT_WINDOW <= iat <= now + DPOP_IAT_WINDOW:
         raise ProofError("DPoP iat is too far from the server's clock")
     jti = payload.get("jti")
     if not isinstance(jti, str) or not jti or len(jti) > 256:

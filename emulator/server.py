@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import logging
+import socket
+import sys
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import SplitResult, parse_qs, urlsplit
 
 from emulator import pages
 from emulator.authority import CROSS_DEVICE, Authority, AuthorizeError, TokenError
@@ -19,6 +24,14 @@ from emulator.trust import check_role
 log = logging.getLogger("emulator")
 
 _MAX_BODY = 64 * 1024
+IDLE_TIMEOUT = 30.0
+"""Seconds a connection may stay silent (between requests or inside one) before it is closed."""
+MAX_CONNECTIONS = 64
+"""Connections served at once (one thread each); more are answered 503 and closed."""
+_BUSY_REPLY = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 25\r\n"
+    b"Retry-After: 1\r\nConnection: close\r\n\r\nToo many open connections"
+)
 _SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
@@ -39,14 +52,59 @@ def is_loopback_peer(address: str) -> bool:
 
 
 class EmulatorServer(ThreadingHTTPServer):
-    """A threading HTTP server that carries the authority."""
+    """A threading HTTP server that carries the authority.
+
+    Abuse stays bounded: at most ``max_connections`` threads, each closed
+    after ``idle_timeout`` seconds of silence; a client that leaves early is
+    logged quietly, not with a traceback.
+    """
 
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], authority: Authority) -> None:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        authority: Authority,
+        *,
+        idle_timeout: float = IDLE_TIMEOUT,
+        max_connections: int = MAX_CONNECTIONS,
+    ) -> None:
         super().__init__(address, Handler)
         self.authority = authority
+        self.idle_timeout = idle_timeout
+        self._slots = threading.BoundedSemaphore(max_connections)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            self._refuse(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+    def _refuse(self, request: socket.socket) -> None:
+        try:
+            request.settimeout(1.0)
+            request.sendall(_BUSY_REPLY)
+        except OSError:
+            pass
+        self.shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError):
+            log.info("client %s left: %s", client_address[0], type(error).__name__)
+            return
+        super().handle_error(request, client_address)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -54,6 +112,7 @@ class Handler(BaseHTTPRequestHandler):
 
     server: EmulatorServer
     protocol_version = "HTTP/1.1"
+    default_request_version = "HTTP/1.1"  # so even an answer to a garbled request line has a status line
     server_version = "SigninEmulator/1"
 
     # ------------------------------------------------------------- plumbing
@@ -61,9 +120,59 @@ class Handler(BaseHTTPRequestHandler):
     def authority(self) -> Authority:
         return self.server.authority
 
+    def setup(self) -> None:
+        self.timeout = self.server.idle_timeout  # applied to the socket by StreamRequestHandler
+        self._body_unread = False
+        self._responded = False
+        super().setup()
+
+    def parse_request(self) -> bool:
+        self._body_unread = False
+        self._responded = False
+        if not super().parse_request():
+            return False
+        if len(self.requestline.split()) != 3:  # an HTTP/0.9 request: no version, no headers
+            self.send_error(HTTPStatus.BAD_REQUEST, "The request line needs a method, a target and a version.")
+            return False
+        length = self.headers.get("Content-Length")
+        # A body nobody reads must never be taken for the next request: close after answering.
+        self._body_unread = self.headers.get("Transfer-Encoding") is not None or (
+            length is not None and length.strip() != "0"
+        )
+        return True
+
+    def end_headers(self) -> None:
+        if self._body_unread and not self.close_connection:
+            self.send_header("Connection", "close")
+        self._responded = True
+        super().end_headers()
+
+    def finish(self) -> None:
+        super().finish()
+        if self._body_unread:
+            self._discard_input()
+
+    def _discard_input(self) -> None:
+        """Close without a reset: stop sending, then read and drop what the client still sends, briefly.
+
+        Closing a socket with unread bytes makes the kernel reset the
+        connection, which can destroy the answer before the client reads it.
+        """
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.settimeout(0.5)
+            for _ in range(64):
+                if not self.connection.recv(65536):
+                    break
+
     def log_message(self, format: str, *args: Any) -> None:
         """Request lines go to the emulator's logger (stderr), never stdout; no query strings."""
-        log.info("%s %s", self.command, urlsplit(self.path).path)
+        path = getattr(self, "path", "")
+        try:
+            path = urlsplit(path).path
+        except ValueError:
+            path = "(not a URL)"
+        log.info("%s %s", getattr(self, "command", None) or "-", path[:200])
 
     def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
@@ -85,6 +194,7 @@ class Handler(BaseHTTPRequestHandler):
         self._send(HTTPStatus.FOUND, b"", "text/plain", {"Location": location, "Cache-Control": "no-store"})
 
     def _read_body(self) -> bytes | None:
+        """The body, or None when it has no valid Content-Length or is over the limit (then unread)."""
         length_header = self.headers.get("Content-Length")
         if self.headers.get("Transfer-Encoding") or length_header is None:
             return None
@@ -94,7 +204,15 @@ class Handler(BaseHTTPRequestHandler):
             return None
         if not 0 <= length <= _MAX_BODY:
             return None
-        return self.rfile.read(length)
+        body = self.rfile.read(length)
+        if len(body) != length:
+            raise ConnectionResetError("the client sent less than its Content-Length")
+        self._body_unread = False
+        return body
+
+    def _body_too_large(self) -> bool:
+        length = self.headers.get("Content-Length", "")
+        return length.strip().isdigit() and int(length) > _MAX_BODY
 
     def _form(self) -> dict[str, str] | None:
         body = self._read_body()
@@ -108,7 +226,29 @@ class Handler(BaseHTTPRequestHandler):
 
     # --------------------------------------------------------------- routes
     def do_GET(self) -> None:
-        url = urlsplit(self.path)
+        self._guarded(self._get)
+
+    def do_POST(self) -> None:
+        self._guarded(self._post)
+
+    def _guarded(self, route: Callable[[SplitResult], None]) -> None:
+        """Every request gets an answer: a target that is no URL a 400, a bug a 500 (never silence)."""
+        try:
+            url = urlsplit(self.path)
+        except ValueError:
+            self._html(HTTPStatus.BAD_REQUEST, pages.error_page("The request target is not a valid URL."))
+            return
+        try:
+            route(url)
+        except (ConnectionError, TimeoutError):
+            raise
+        except Exception:
+            log.exception("failed to answer %s %s", self.command, url.path[:200])
+            self.close_connection = True
+            if not self._responded:
+                self._json(HTTPStatus.INTERNAL_SERVER_ERROR, {"error": "server_error"})
+
+    def _get(self, url: SplitResult) -> None:
         if url.path.startswith("/_emulator/"):
             self._control("GET", url.path, None)
         elif url.path == "/v1/authorize":
@@ -128,10 +268,14 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self._html(HTTPStatus.NOT_FOUND, pages.error_page("Not found."))
 
-    def do_POST(self) -> None:
-        url = urlsplit(self.path)
+    def _post(self, url: SplitResult) -> None:
         if url.path.startswith("/_emulator/"):
-            self._control("POST", url.path, self._read_body())
+            body = self._read_body()
+            if self._body_unread:
+                status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE if self._body_too_large() else HTTPStatus.BAD_REQUEST
+                self._json(status, {"error": "the body needs a Content-Length of at most 64 KiB"})
+                return
+            self._control("POST", url.path, body)
         elif url.path == "/v1/token":
             self._token(url.query)
         elif url.path in ("/v1/authorize/approve", "/v1/authorize/deny", "/v1/authorize/signin"):
@@ -222,6 +366,8 @@ class Handler(BaseHTTPRequestHandler):
         body = self._read_body()
         headers = {"x-amzn-requestid": str(uuid.uuid4())}
         try:
+            if body is None and self._body_too_large():
+                raise TokenError("ValidationException", 413, "INVALID_REQUEST", "The request body is too large.")
             if body is None:
                 raise TokenError("ValidationException", 400, "INVALID_REQUEST", "A Content-Length body is required.")
             output = self.authority.token(
@@ -252,7 +398,7 @@ class Handler(BaseHTTPRequestHandler):
         if method == "POST":
             try:
                 payload = json.loads(body) if body else {}
-            except (ValueError, UnicodeDecodeError):
+            except (ValueError, UnicodeDecodeError, RecursionError):
                 self._json(HTTPStatus.BAD_REQUEST, {"error": "the body must be JSON"})
                 return
             if not isinstance(payload, dict):

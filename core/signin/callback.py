@@ -10,8 +10,10 @@ with ``code`` and ``state`` (or ``error``). The listener:
   that is not ``127.0.0.1:port`` or ``localhost:port`` - the DNS-rebinding
   guard - other methods, oversized or garbled requests) with a small error
   page, and keeps waiting;
-* gives every connection a short read deadline, so a slow or silent client
-  cannot hold up the real callback;
+* gives every connection a short read deadline and keeps a small pool of
+  connections: when it is full, the connection that has waited longest for
+  its request is dropped to make room, so slow or silent clients (or a
+  browser's idle pre-connections) cannot shut the real callback out;
 * stops listening as soon as it has its answer, or when the sign-in times out.
 """
 
@@ -36,7 +38,7 @@ DEFAULT_TIMEOUT = 600.0
 """How long a sign-in waits for the browser, in seconds."""
 
 _MAX_REQUEST_BYTES = 8192
-_MAX_CONNECTIONS = 32
+_MAX_CONNECTIONS = 16
 _MAX_QUERY_FIELDS = 16
 _ERROR_CODE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
@@ -139,6 +141,8 @@ class CallbackServer:
         self._port = 0
         self._answer: asyncio.Future[str] | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._reading: dict[asyncio.StreamWriter, None] = {}
+        """Connections still sending their request head, oldest first."""
 
     async def __aenter__(self) -> CallbackServer:
         await self.start()
@@ -220,19 +224,34 @@ class CallbackServer:
     # -- one connection ---------------------------------------------------
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if len(self._writers) >= _MAX_CONNECTIONS or self._server is None:
+        if self._server is None or not self._make_room():
             writer.close()
             return
         self._writers.add(writer)
         try:
             await self._serve_one(reader, writer)
         except (ConnectionError, asyncio.IncompleteReadError):
-            pass  # the client went away; nothing to answer
+            pass  # the client went away (or was dropped to make room); nothing to answer
         finally:
             self._writers.discard(writer)
+            self._reading.pop(writer, None)
             writer.close()
 
+    def _make_room(self) -> bool:
+        """Whether a new connection fits, after dropping the one that has waited longest for its request."""
+        if len(self._writers) < _MAX_CONNECTIONS:
+            return True
+        if not self._reading:
+            return False  # every connection is being answered; they finish quickly
+        oldest = next(iter(self._reading))
+        del self._reading[oldest]
+        self._writers.discard(oldest)
+        logger.debug("callback listener dropped the connection waiting longest for its request")
+        oldest.close()
+        return True
+
     async def _serve_one(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._reading[writer] = None
         try:
             head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), self._read_timeout)
         except TimeoutError:
@@ -241,6 +260,8 @@ class CallbackServer:
         except (asyncio.LimitOverrunError, ValueError):
             await self._respond(writer, 431, "Request too large", "This address only accepts the sign-in answer.")
             return
+        finally:
+            self._reading.pop(writer, None)
         try:
             outcome = self._evaluate(head)
         except _Rejected as rejected:

@@ -146,6 +146,32 @@ def test_slow_partial_request_does_not_block_the_real_callback() -> None:
     _run(scenario)
 
 
+def test_forty_slow_clients_do_not_shut_out_the_real_callback() -> None:
+    async def scenario(server: CallbackServer) -> None:
+        waiter = asyncio.create_task(server.wait_for_code(10))
+        slow = [await asyncio.open_connection("127.0.0.1", server.port) for _ in range(40)]
+
+        async def trickle() -> None:
+            # Each slow client keeps sending a byte at a time, never finishing its request.
+            while True:
+                for _, writer in slow:
+                    if not writer.is_closing():
+                        writer.write(b"G")
+                await asyncio.sleep(0.05)
+
+        trickling = asyncio.create_task(trickle())
+        await asyncio.sleep(0.2)
+        status, body = await _exchange(server.port, _get(server.port, _callback()))
+        trickling.cancel()
+        assert status == 200
+        assert b"Signed in." in body
+        assert await waiter == "the-code"
+        for _, writer in slow:
+            writer.close()
+
+    _run(scenario)
+
+
 def test_stalled_connection_is_answered_with_a_timeout_and_dropped() -> None:
     async def scenario(server: CallbackServer) -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", server.port)

@@ -121,10 +121,10 @@ class Handler(BaseHTTPRequestHandler):
         return self.server.authority
 
     def setup(self) -> None:
-        self.timeout = self.server.idle_timeout  # applied to the socket by StreamRequestHandler
         self._body_unread = False
         self._responded = False
         super().setup()
+        self.connection.settimeout(self.server.idle_timeout)  # silent clients are dropped, not served forever
 
     def parse_request(self) -> bool:
         self._body_unread = False

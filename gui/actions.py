@@ -21,11 +21,12 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from core.domain.model import MAX_SESSIONS, Session
 from core.sessions.attention import needs_sign_in, shown_as_state
 from core.sessions.identity import MismatchQuestion
+from core.sessions.naming import friendly_name, name_problem
 from core.sessions.service import SessionService
 from gui import dialogs, prompts
 from gui.errors import describe
@@ -51,12 +52,6 @@ def ask_confirmation(parent: QWidget | None, title: str, text: str, accept: str 
     return box.clickedButton() is yes
 
 
-def ask_text(parent: QWidget | None, title: str, label: str, current: str) -> str | None:
-    """Ask for one line of text (modal); None when cancelled."""
-    text, ok = QInputDialog.getText(parent, title, label, QLineEdit.EchoMode.Normal, current)
-    return text.strip() if ok and text.strip() else None
-
-
 def export_lines(session: Session) -> str:
     """Shell lines that point a terminal at the session's profile (no secret: the profile stays fresh)."""
     return f"export AWS_PROFILE={shlex.quote(session.profile_name)}\nexport AWS_REGION={shlex.quote(session.region)}\n"
@@ -74,11 +69,13 @@ class SessionActions(QObject):
         self._service = service
         self._runner = runner
         self._sign_in: asyncio.Task[Session] | None = None
+        self.sign_in_url: str | None = None
+        """The page the browser was sent to for the sign-in in progress (for "Copy link")."""
         self.inline_sessions: set[str] = set()
         """Sessions whose failures the switcher is reporting inline right now (no notification)."""
         self.parent_widget: Callable[[], QWidget | None] = lambda: None
         self.confirm: Callable[[QWidget | None, str, str, str], bool] = ask_confirmation
-        self.ask_text: Callable[[QWidget | None, str, str, str], str | None] = ask_text
+        self.ask_name: Callable[..., Awaitable[str | None]] = prompts.ask_name
         self.ask_region: Callable[[QWidget | None, str | None], dialogs.RegionChoice | None] = dialogs.ask_region
         self.ask_mismatch: Callable[[QWidget | None, MismatchQuestion], Awaitable[bool]] = prompts.ask_add_as_new
 
@@ -162,15 +159,44 @@ class SessionActions(QObject):
         return True
 
     def rename(self, session_id: str) -> bool:
-        """Ask for a new profile name and apply it."""
+        """Ask for a new profile name (checked as it is typed) and apply it. Returns whether it asked."""
         session = self.session(session_id)
         if session is None:
             return False
-        name = self.ask_text(self.parent_widget(), "Rename profile", "Profile name:", session.profile_name)
-        if name is None or name == session.profile_name:
-            return False
-        self._runner.start(self._service.rename_profile(session_id, name), context="Rename profile")
+        self._runner.start(self._rename(session, "Rename profile", session.profile_name), context="Rename profile")
         return True
+
+    def _name_check(self, session: Session) -> Callable[[str], str | None]:
+        def check(name: str) -> str | None:
+            if name == session.profile_name:
+                return None
+            active = self._service.settings().active_profile_name
+            return name_problem(name, sessions=self._service.sessions(), active_profile_name=active, own=session)
+
+        return check
+
+    async def _rename(self, session: Session, title: str, suggestion: str, *, first: bool = False) -> None:
+        if first:
+            text = (
+                f"Signed in as {session.identity.display_name} in account {session.account_id}. "
+                f"Programs reach it with --profile NAME; a short name is easier to type than "
+                f"{session.profile_name}."
+            )
+            accept, keep = "Use this name", f"Keep {session.profile_name}"
+        else:
+            text, accept, keep = f"New name for profile {session.profile_name}:", "Rename", "Cancel"
+        check = self._name_check(session)
+        name = await self.ask_name(self.parent_widget(), title, text, suggestion, check=check, accept=accept, keep=keep)
+        if name is not None and name != session.profile_name:
+            await self._service.rename_profile(session.id, name)
+
+    def offer_friendly_name(self, session: Session) -> None:
+        """After a principal's first sign-in under its default name, offer a short one."""
+        if session.profile_name != session.identity.default_profile_name:
+            return
+        taken = [s.profile_name for s in self._service.sessions()] + [self._service.settings().active_profile_name]
+        suggestion = friendly_name(session.identity, taken)
+        self._runner.start(self._rename(session, "Name this profile", suggestion, first=True), context="Rename profile")
 
     def change_region(self, session_id: str) -> bool:
         """Ask for a region and write it to the session's profile."""
@@ -204,10 +230,19 @@ class SessionActions(QObject):
     def _ask_mismatch(self, question: MismatchQuestion) -> Awaitable[bool]:
         return self.ask_mismatch(self.parent_widget(), question)
 
-    def _start_sign_in(self, coro: Coroutine[Any, Any, Session]) -> None:
+    def note_sign_in_url(self, url: str) -> None:
+        """Core sent the browser to ``url`` (the switcher offers to copy it while the sign-in waits)."""
+        self.sign_in_url = url
+        self.sign_in_running_changed.emit(self.sign_in_running)
+
+    def _start_sign_in(
+        self, coro: Coroutine[Any, Any, Session], on_success: Callable[[Session], None] | None = None
+    ) -> None:
+        self.sign_in_url = None
         task = self._runner.start(
             coro,
             context="Sign in",
+            on_success=on_success,
             on_done=lambda: self.sign_in_running_changed.emit(False),
         )
         self._sign_in = task
@@ -236,7 +271,16 @@ class SessionActions(QObject):
                     self._service.update_settings(replace(self._service.settings(), default_region=region)),
                     context="Save settings",
                 )
-        self._start_sign_in(self._service.sign_in(region, profile_name, remote=remote, on_mismatch=self._ask_mismatch))
+        known = {s.id for s in self._service.sessions()}
+
+        def signed_in(session: Session) -> None:
+            if profile_name is None and session.id not in known:
+                self.offer_friendly_name(session)
+
+        self._start_sign_in(
+            self._service.sign_in(region, profile_name, remote=remote, on_mismatch=self._ask_mismatch),
+            on_success=signed_in,
+        )
         return True
 
     def cancel_sign_in(self) -> None:

@@ -316,9 +316,16 @@ def _run_gui(*, demo_text: str | None) -> int:
     if not add_log_file(paths.log_file):
         print(f"aws-login-tray: cannot write the log file {paths.log_file}", file=sys.stderr)
     services: list[SessionService] = []
+    apps: list[TrayApp] = []
     opener = WebBrowserOpener(on_failure=None, command=lambda: services[0].settings().browser_command)
+
+    def open_browser(url: str) -> None:
+        if apps:
+            apps[0].actions.note_sign_in_url(url)
+        opener(url)
+
     try:
-        service = make_session_manager(paths, open_browser=opener, code_prompt=code_prompt)
+        service = make_session_manager(paths, open_browser=open_browser, code_prompt=code_prompt)
         services.append(service)
     except ImportError:
         QMessageBox.critical(None, "AWS Login Tray", "The session manager is not installed; cannot start.")
@@ -338,6 +345,7 @@ def _run_gui(*, demo_text: str | None) -> int:
             runner=runner,
             log_file=paths.log_file,
         )
+        apps.append(app)
         instance.show_requested.connect(app.show_switcher)
         signals = install_signal_handlers(app.quit, loop)
         if demo_text:

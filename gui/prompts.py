@@ -8,8 +8,9 @@ are verbs, and the safe choice is the default (Enter) and the Esc answer.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QMessageBox, QVBoxLayout, QWidget
 
 from core.sessions.identity import MismatchQuestion
 
@@ -54,3 +55,70 @@ async def ask_add_as_new(parent: QWidget | None, question: MismatchQuestion) -> 
         "To sign it in again, discard this and pick its own card on the sign-in page."
     )
     return await ask_box(box, accept, "Discard sign-in")
+
+
+NameCheck = Callable[[str], str | None]
+"""Why a typed name cannot be used (said under the field as it is typed), or None."""
+
+
+class NameDialog(QDialog):
+    """One name, checked as it is typed; the typed text stays while it is corrected."""
+
+    def __init__(
+        self, parent: QWidget | None, title: str, text: str, current: str, *, check: NameCheck, accept: str, keep: str
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(460)
+        self._check = check
+        label = QLabel(text)
+        label.setWordWrap(True)
+        self.name = QLineEdit(current)
+        self.name.selectAll()
+        self.problem = QLabel()
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #c81e28")
+        self.buttons = QDialogButtonBox()
+        self.accept_button = self.buttons.addButton(accept, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons.addButton(keep, QDialogButtonBox.ButtonRole.RejectRole)
+        self.accept_button.setDefault(True)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.name.textChanged.connect(self._validate)
+        layout = QVBoxLayout(self)
+        for widget in (label, self.name, self.problem, self.buttons):
+            layout.addWidget(widget)
+        self._validate(current)
+
+    def _validate(self, text: str) -> None:
+        problem = self._check(text.strip())
+        self.problem.setText(problem or "")
+        self.accept_button.setEnabled(problem is None)
+
+
+async def ask_name(
+    parent: QWidget | None,
+    title: str,
+    text: str,
+    current: str,
+    *,
+    check: NameCheck,
+    accept: str = "Rename",
+    keep: str = "Cancel",
+) -> str | None:
+    """Ask for a name (non-blocking, checked as typed); None when the user keeps the old one."""
+    dialog = NameDialog(parent, title, text, current, check=check, accept=accept, keep=keep)
+    answer: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+
+    def finished(result: int) -> None:
+        if not answer.done():
+            accepted = result == QDialog.DialogCode.Accepted
+            answer.set_result(dialog.name.text().strip() if accepted else None)
+
+    dialog.finished.connect(finished)
+    dialog.open()
+    try:
+        return await answer
+    finally:
+        dialog.hide()
+        dialog.deleteLater()

@@ -163,6 +163,9 @@ class SwitcherWindow(QWidget):
         self.waiting_label = QLabel("Waiting for the browser to finish the sign-in…")
         self.cancel_sign_in_button = QPushButton("&Cancel sign-in")
         self.cancel_sign_in_button.clicked.connect(self._actions.cancel_sign_in)
+        self.copy_link_button = QPushButton("Copy &link")
+        self.copy_link_button.setToolTip("The sign-in page, to open in another browser")
+        self.copy_link_button.clicked.connect(self._copy_sign_in_link)
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -180,6 +183,7 @@ class SwitcherWindow(QWidget):
         for widget in (
             self.limit_label,
             self.waiting_label,
+            self.copy_link_button,
             self.cancel_sign_in_button,
             self.sign_in_button,
             self.remote_button,
@@ -293,6 +297,10 @@ class SwitcherWindow(QWidget):
         self.no_match.setVisible(empty)
         self._selection_changed()
 
+    def _copy_sign_in_link(self) -> None:
+        if self._actions.sign_in_url:
+            self._actions.copy(self._actions.sign_in_url, "the sign-in link")
+
     def show_message(self, text: str, *, error: bool = False) -> None:
         """One inline line above the table (the answer to something the user just did here)."""
         self.message.setText(text)
@@ -402,6 +410,7 @@ class SwitcherWindow(QWidget):
         self.limit_label.setVisible(full and not running)
         self.waiting_label.setVisible(running)
         self.cancel_sign_in_button.setVisible(running)
+        self.copy_link_button.setVisible(running and self._actions.sign_in_url is not None)
 
     # -- selection and commands ------------------------------------------------------
     def selected_id(self) -> str | None:

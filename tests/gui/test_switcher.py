@@ -86,7 +86,11 @@ def test_delete_signs_out_after_confirmation(
 
 def test_f2_renames_the_profile(qtbot: QtBot, service: RecordingSessionService, actions: SessionActions) -> None:
     sessions = service.fill(2)
-    actions.ask_text = lambda _p, _t, _l, current: current + "-renamed"
+
+    async def answer(_p: object, _t: str, _text: str, current: str, **_kw: object) -> str:
+        return current + "-renamed"
+
+    actions.ask_name = answer
     window = make_switcher(qtbot, service, actions)
     window.table.selectRow(1)
     QTest.keyClick(window.table, Qt.Key.Key_F2)

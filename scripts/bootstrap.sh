@@ -23,6 +23,10 @@ DEBIAN_PACKAGES=(
 )
 # Debian's python3 ships venv/ensurepip separately
 python3 -c 'import venv, ensurepip' 2>/dev/null || DEBIAN_PACKAGES+=(python3-venv)
+# PyInstaller embeds the shared libpython, which Debian ships apart from its (static) python3
+if [ "$(python3 -c 'import sys; print(sys.base_prefix)')" = /usr ]; then
+  DEBIAN_PACKAGES+=("libpython$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')")
+fi
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do

@@ -61,6 +61,7 @@ async def cmd_list(cli: Cli, args: argparse.Namespace) -> int:
             payload = {
                 "active_session_id": active,
                 "active_profile": service.settings().active_profile_name,
+                "active_role": service.role_profiles.active(),
                 "sessions": [session_summary(s, now, active) for s in sessions],
             }
             cli.say(json.dumps(payload, indent=2))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import os
 import shlex
 import sys
@@ -108,6 +109,8 @@ def test_making_a_role_active_and_back_keeps_the_users_bytes(signed_in: tuple[Ap
     used = Run("use", "deploy")
     assert used.code == 0, used.err
     assert "now assumes role Deploy in 444455556666" in used.out
+    listed = json.loads(Run("list", "--json").out)
+    assert (listed["active_session_id"], listed["active_role"]) == (alpha.id, "deploy")
     assert paths.aws_config_file.read_text(encoding="utf-8").startswith(USER_TEXT)
     assert caller_arn("default") == aws_v1_arn("default") == assumed(DEPLOY, alpha.identity.principal_name)
 

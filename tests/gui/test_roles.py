@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from PySide6.QtWidgets import QTreeWidgetItem
 from pytestqt.qtbot import QtBot
 
@@ -136,3 +138,31 @@ def test_roles_of_a_session_that_needs_sign_in_are_not_activatable(
     role_rows(panel)["billing-reports"].setSelected(True)
     panel.activate_selected()  # refused in the GUI before core is asked
     assert service.role_profiles.active() is None
+
+
+def test_notifications_stay_per_session_whatever_its_roles(
+    qtbot: QtBot, service: FakeService, actions: SessionActions
+) -> None:
+    from core.domain.events import EventKind
+    from gui.notify import Notifier
+    from tests.doubles.front_end import RecordingBackend
+
+    seeded(service)
+    backend = RecordingBackend()
+    notifier = Notifier(actions, backend)
+    service.events.subscribe(notifier.on_event)
+    admin = next(s for s in service.sessions() if s.profile_name == "work-admin")
+
+    async def use_roles() -> None:
+        await service.role_profiles.add(admin.id, "arn:aws:iam::444455556666:role/Other", profile_name="other")
+        await service.role_profiles.make_active("audit")
+        await service.role_profiles.remove("other")
+
+    task = asyncio.get_event_loop().create_task(use_roles())
+    qtbot.waitUntil(task.done)
+    task.result()
+    assert backend.shown == []  # role changes are the user's own doing: nothing to announce
+
+    service.publish(EventKind.NEEDS_SIGN_IN, admin.evolve(state=SessionState.NEEDS_SIGN_IN))
+    assert len(backend.shown) == 1  # one for the session, not one per role under it
+    assert "work-admin" in backend.shown[0][0].title + backend.shown[0][0].body

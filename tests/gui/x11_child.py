@@ -36,6 +36,11 @@ async def wait_for(predicate: Any, limit: float = 10.0) -> bool:
     return bool(predicate())
 
 
+def state_of(service: InMemorySessionService, session_id: str) -> SessionState | None:
+    """The state of one session: "Sign in again" renews that very session."""
+    return next((s.state for s in service.sessions() if s.id == session_id), None)
+
+
 async def scenario(with_dbus: bool) -> dict[str, Any]:
     seen: dict[str, Any] = {"tray_available": QSystemTrayIcon.isSystemTrayAvailable()}
     service = InMemorySessionService()
@@ -68,7 +73,7 @@ async def scenario(with_dbus: bool) -> dict[str, Any]:
     tip = balloon()
     if tip is not None:
         QTest.mouseClick(tip, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(20, 20))
-    seen["balloon_click_signed_in"] = await wait_for(lambda: len(service.sessions()) == 3)
+    seen["balloon_click_signed_in"] = await wait_for(lambda: state_of(service, needs.id) is SessionState.FRESH)
     await asyncio.sleep(NOTIFICATION_BURST_MS / 1000 + 0.3)  # let the "Signed in" note go out on its own
 
     if with_dbus:
@@ -85,7 +90,7 @@ async def scenario(with_dbus: bool) -> dict[str, Any]:
             count = await asyncio.create_subprocess_exec("dunstctl", "count", "displayed", stdout=PIPE)
             seen["dbus_displayed"] = (await count.communicate())[0].decode().strip()
             await (await asyncio.create_subprocess_exec("dunstctl", "action", "0")).wait()
-            seen["dbus_action_signed_in"] = await wait_for(lambda: len(service.sessions()) == 4)
+            seen["dbus_action_signed_in"] = await wait_for(lambda: state_of(service, ended.id) is SessionState.FRESH)
             await backend.close()
     seen["messages"] = messages
     app.tray.hide()

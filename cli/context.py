@@ -19,7 +19,7 @@ from core.domain.errors import (
     SessionNotFound,
     SignInCancelled,
 )
-from core.domain.model import Session
+from core.domain.model import Session, SessionState
 from core.domain.timefmt import COMPACT, format_countdown
 from core.sessions.service import SessionService
 from core.storage.paths import AppPaths
@@ -155,6 +155,7 @@ def session_summary(session: Session, now: datetime, active_id: str | None) -> d
         "credential_mode": session.credential_mode.value,
         "state": session.state.value,
         "state_reason": session.state_reason,
+        "next_attempt_at": _iso(session.next_attempt_at) if session.state is SessionState.RETRYING else None,
         "credentials_expire_at": _iso(session.credentials_expire_at),
         "credentials_seconds_left": None if creds_left is None else int(creds_left.total_seconds()),
         "session_ends_at": _iso(session.session_ends_at),

@@ -22,7 +22,14 @@ from PySide6.QtWidgets import QSystemTrayIcon
 from core.domain.events import EventKind, SessionEvent
 from core.domain.model import Session
 from gui.actions import SessionActions
-from gui.format import format_clock, format_minutes, format_remaining, principal_label
+from gui.format import (
+    format_clock,
+    format_minutes,
+    format_remaining,
+    next_attempt_text,
+    principal_label,
+    sentence,
+)
 
 log = logging.getLogger(__name__)
 
@@ -270,7 +277,8 @@ class Notifier:
                 return Notification(
                     (*base, self._streak.get(s.id, 0)),
                     f"Cannot refresh {s.profile_name}",
-                    f"{event.detail or 'AWS did not answer.'} Retrying; the current credentials of {who} "
+                    f"{sentence(event.detail) or 'AWS did not answer.'} {next_attempt_text(s, now).capitalize()}; "
+                    f"the current credentials of {who} "
                     f"stay valid for {left}.",
                     s,
                 )

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from core.domain.errors import TransientServiceError
-from core.domain.events import EventKind
+from core.domain.events import EventKind, SessionEvent
 from core.domain.model import Session, SessionState
 from gui.actions import SessionActions
 from gui.icons import IconSet, TrayStatus
@@ -314,3 +314,16 @@ def test_escape_clears_the_filter_then_closes(
     assert not window.no_match.isVisibleTo(window)
     window.escape()
     assert not window.isVisible()
+
+
+def test_the_retrying_notification_gives_the_real_next_attempt(
+    service: RecordingSessionService, actions: SessionActions, clock: ManualClock
+) -> None:
+    sessions = service.fill(2)
+    backend = RecordingBackend()
+    notifier = Notifier(actions, backend)
+    trouble = retrying(sessions[1], clock, seconds=42)
+    notifier.on_event(SessionEvent(EventKind.RETRYING, trouble, trouble.state_reason))
+    (note, _callback) = backend.shown[0]
+    assert "Attempt 3 failed. Next attempt in 42 s;" in note.body
+    assert ".." not in note.body

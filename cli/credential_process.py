@@ -79,7 +79,7 @@ async def _refresh_on_the_spot(paths: AppPaths, session_id: str) -> dict[str, ob
             f"{_sign_in_hint(session)}.",
             ExitCode.SIGN_IN_REQUIRED.name,
         )
-    if session.state is SessionState.NEEDS_SIGN_IN:
+    if not session.state.live:
         reason = f" ({session.state_reason})" if session.state_reason else ""
         raise CredentialProcessError(
             f"the session of profile {session.profile_name} needs a new sign-in{reason}; {_sign_in_hint(session)}.",

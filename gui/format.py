@@ -19,6 +19,7 @@ STATE_LABELS: dict[SessionState, str] = {
     SessionState.RETRYING: "Retrying",
     SessionState.NEEDS_SIGN_IN: "Needs sign-in",
     SessionState.ENDED: "Ended",
+    SessionState.SIGNED_OUT: "Signed out",
 }
 
 
@@ -80,6 +81,8 @@ def next_attempt_text(session: Session, now: datetime) -> str:
 
 def time_left_label(session: Session, now: datetime) -> str:
     """What the menu shows at the end of a session's row."""
+    if session.state is SessionState.SIGNED_OUT:
+        return "signed out with aws logout: choose to sign in again or sign out"
     if not is_live(session):
         return "needs sign-in: choose to sign in again"
     left = f"{format_remaining(session.session_remaining(now))} left"
@@ -111,6 +114,8 @@ def state_text(session: Session, now: datetime) -> str:
             return f"Retrying: {reason} {attempt.capitalize()}. Current credentials valid for {left}. {ends}"
         case SessionState.ENDED:
             return f"Ended: {reason or 'it reached its session limit.'} Sign in again to continue."
+        case SessionState.SIGNED_OUT:
+            return reason or "Signed out with `aws logout`."
     label = "Needs a new sign-in" if session.state is SessionState.NEEDS_SIGN_IN else state_label(session)
     return f"{label}: {reason}" if reason else f"{label}."
 

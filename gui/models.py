@@ -23,6 +23,7 @@ _STATE_COLOURS = {
     SessionState.RETRYING: "#b7791f",
     SessionState.NEEDS_SIGN_IN: "#c53030",
     SessionState.ENDED: "#718096",
+    SessionState.SIGNED_OUT: "#718096",
 }
 
 AnyIndex = QModelIndex | QPersistentModelIndex

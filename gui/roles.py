@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.domain.errors import ConfigFileError, RoleError, SignInRequired
-from core.domain.model import Session, SessionState
+from core.domain.model import Session
 from core.domain.roles import (
     MAX_CHAINED_DURATION,
     MIN_ROLE_DURATION,
@@ -58,7 +58,7 @@ DEAD_TEXT = "needs a new sign-in"
 
 def session_is_dead(session: Session) -> bool:
     """Whether the session must be signed in again before its roles can be used."""
-    return session.state in (SessionState.NEEDS_SIGN_IN, SessionState.ENDED)
+    return not session.state.live
 
 
 def role_label(role: RoleProfile) -> str:

@@ -26,7 +26,7 @@ from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from core.domain.events import SessionEvent
-from core.domain.model import MAX_SESSIONS, Session
+from core.domain.model import MAX_SESSIONS, Session, holding_places
 from core.domain.timefmt import next_countdown_change
 from core.sessions.attention import attention_of, is_live, needs_sign_in, next_attempt_in
 from gui.actions import SESSION_LIMIT_TEXT, SessionActions
@@ -198,7 +198,7 @@ class TrayController(QObject):
         self.manage_menu.setEnabled(bool(sessions))
         self.menu.addMenu(self.manage_menu)
         self.menu.addSeparator()
-        self._render_sign_in(len(sessions))
+        self._render_sign_in(len(holding_places(sessions)))
         self.menu.addAction(self.sign_in_action)
         self.menu.addAction(self.remote_action)
         self.menu.addSeparator()

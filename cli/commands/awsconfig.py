@@ -11,7 +11,7 @@ from cli.errors import PROG, error_message, exit_code_for
 from core.domain.errors import (
     LoginTrayError,
 )
-from core.domain.model import CredentialMode, Identity
+from core.domain.model import CredentialMode, Identity, SessionState
 from credproc.exitcodes import ExitCode
 
 log = logging.getLogger(__name__)
@@ -26,13 +26,28 @@ async def cmd_doctor(cli: Cli, args: argparse.Namespace) -> int:
     return ExitCode.OK if result == 0 else ExitCode.FAILURE
 
 
+async def _follow_aws_login(cli: Cli) -> bool:
+    """Managed profiles signed in again (or out) with the AWS CLI: followed now, as the tray would."""
+    async with cli.service() as service:
+        follower = getattr(service, "aws_login", None)
+        changed = [] if follower is None else follower.check_all()
+    for session in changed:
+        if session.state is SessionState.SIGNED_OUT:
+            cli.say(f"{session.profile_name}: signed out with `aws logout`; `{PROG} logout` removes it.")
+        else:
+            cli.say(f"{session.profile_name}: signed in again with `aws login`; following the new sign-in.")
+    return bool(changed)
+
+
 async def cmd_import(cli: Cli, args: argparse.Namespace) -> int:
     """Adopt the sessions ``aws login`` left in its cache."""
     from core.sessions import importer
 
     candidates = await asyncio.to_thread(importer.discover, cli.paths)
+    followed = await _follow_aws_login(cli)
     if not candidates:
-        cli.note("No `aws login` sessions found to import.")
+        if not followed:
+            cli.note("No `aws login` sessions found to import.")
         return ExitCode.OK
     worst = ExitCode.OK
     async with cli.service() as service:

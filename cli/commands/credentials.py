@@ -15,7 +15,7 @@ from cli.errors import PROG, UsageError
 from core.domain.errors import (
     SignInRequired,
 )
-from core.domain.model import Session, SessionState
+from core.domain.model import Session
 from credproc.exitcodes import ExitCode
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ def _credential_environment(document: dict[str, object], session: Session) -> di
 
 
 def _refuse_dead(session: Session) -> None:
-    if session.state in (SessionState.ENDED, SessionState.NEEDS_SIGN_IN):
+    if not session.state.live:
         raise SignInRequired(
             f"The session of profile {session.profile_name} needs a new sign-in: "
             f"run `{PROG} login --profile {session.profile_name}`.",

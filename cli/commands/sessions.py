@@ -22,7 +22,7 @@ from core.domain.errors import (
     LoginTrayError,
     SecretsLeftBehind,
 )
-from core.domain.model import CredentialMode, SessionState
+from core.domain.model import CredentialMode
 from credproc.exitcodes import ExitCode
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,9 @@ async def cmd_login(cli: Cli, args: argparse.Namespace) -> int:
             f"Signed in as {_principal(session)} in account {session.account_id}; profile "
             f"{session.profile_name} ({session.credential_mode.value}, {session.region})."
         )
+        if session.other_profiles:
+            names = ", ".join(session.other_profiles)
+            cli.say(f"Profile {names} also points at this session (the same principal signed in before); kept.")
         cli.note(
             f"The session lasts until {_iso(session.session_ends_at)} "
             f"({format_remaining(session.session_remaining(now))}). Its 15-minute credentials are renewed "
@@ -112,7 +115,7 @@ async def cmd_refresh(cli: Cli, args: argparse.Namespace) -> int:
         if args.name:
             targets = [find_session(service, args.name)]
         else:
-            targets = [s for s in service.sessions() if s.state not in (SessionState.ENDED, SessionState.NEEDS_SIGN_IN)]
+            targets = [s for s in service.sessions() if s.state.live]
             if not targets:
                 cli.note("Nothing to refresh.")
                 return ExitCode.OK
@@ -140,12 +143,15 @@ async def cmd_logout(cli: Cli, args: argparse.Namespace) -> int:
             targets = [find_session(service, args.name)]
         worst = ExitCode.OK
         for target in targets:
+            notice = None
             try:
-                await service.sign_out(target.id)
+                notice = await service.sign_out(target.id)
             except SecretsLeftBehind as exc:  # signed out; the store keeps its secrets until a later start
                 worst = exit_code_for(exc)
                 cli.stderr.write(f"{PROG}: {error_message(exc)}\n")
             cli.say(f"Signed out {target.profile_name} ({_principal(target)}, {target.account_id}).")
+            if notice:
+                cli.say(notice)
         if targets:
             cli.note("Credentials already handed out stay valid until they expire (at most 15 minutes).")
         else:

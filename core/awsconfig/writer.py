@@ -206,6 +206,27 @@ class AwsConfigWriter:
                 raise
             self._commit(doc, new_text, [(spec, *ours[spec.name]) for spec in upserts])
 
+    def release(self, names: Sequence[str]) -> None:
+        """Hand our profiles back to the user: drop our marker line, keep every setting.
+
+        For a ``login_session`` profile whose ``aws login`` sign-in the app did
+        not make: the AWS CLI keeps using it, and it is the user's again (an
+        import may adopt it later). Profiles we do not own are left alone.
+
+        Raises:
+            ConfigFileError: the file cannot be parsed or written; nothing changed.
+        """
+        with self._locked():
+            doc = ConfigDocument.load(self._target())
+            replacements = {
+                section.header: _header_line(section, doc.newline)
+                + "".join(part.text for part in section.parts if not _is_marker(part))
+                for name in names
+                for section in doc.profile_sections(name)
+                if section.owned
+            }
+            self._commit(doc, doc.render(replacements))
+
     def set_sts_regional(self, names: Sequence[str]) -> list[str]:
         """Set ``sts_regional_endpoints = regional`` on profiles, owned or not.
 
@@ -464,6 +485,10 @@ def _managed_lines(spec: ProfileSpec, newline: str) -> str:
     lines = [MARKER, f"region = {spec.region}", "sts_regional_endpoints = regional"]
     lines.extend(f"{key} = {value}" for key, value in spec.source_items())
     return "".join(line + newline for line in lines)
+
+
+def _is_marker(part: ConfigPart) -> bool:
+    return part.kind == "comment" and part.text.lstrip().startswith(MARKER_PREFIX)
 
 
 def _drops(part: ConfigPart) -> bool:

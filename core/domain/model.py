@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -24,6 +25,18 @@ class SessionState(StrEnum):
     RETRYING = "retrying"
     NEEDS_SIGN_IN = "needs_sign_in"
     ENDED = "ended"
+    SIGNED_OUT = "signed_out"
+    """The user ended it outside the app (``aws logout`` removed its cache file): not a failure."""
+
+    @property
+    def live(self) -> bool:
+        """True while the session can be refreshed (it is not ended, signed out or waiting for a sign-in)."""
+        return self not in (SessionState.NEEDS_SIGN_IN, SessionState.ENDED, SessionState.SIGNED_OUT)
+
+    @property
+    def holds_a_place(self) -> bool:
+        """False once signed out: it no longer counts toward the console's five sessions."""
+        return self is not SessionState.SIGNED_OUT
 
 
 class PrincipalType(StrEnum):
@@ -92,6 +105,11 @@ class Identity:
         """A profile name derived from account and role or user, e.g. ``123456789012-Admin``."""
         suffix = self.role_name or self.principal_name
         return f"{self.account_id}-{re.sub(r'[^A-Za-z0-9_.-]', '-', suffix)}"
+
+
+def holding_places(sessions: Iterable[Session]) -> list[Session]:
+    """The sessions that count toward the console's :data:`MAX_SESSIONS` (a signed-out one does not)."""
+    return [s for s in sessions if s.state.holds_a_place]
 
 
 def session_id_for(arn: str) -> str:
@@ -167,6 +185,19 @@ class Session:
     """
     next_attempt_at: datetime | None = None
     """While RETRYING: when the engine will really try again (backoff and refresh window)."""
+    sign_in_marker: str | None = None
+    """Which sign-in the session follows (see :func:`core.storage.logincache.sign_in_marker`).
+
+    A ``login_session`` cache file holding another marker was signed in again
+    by someone else (``aws login``). None for sessions stored before markers.
+    """
+    made_elsewhere: bool = False
+    """True when the current sign-in was made by ``aws login`` (or another tool) and adopted.
+
+    Signing out never deletes such a sign-in's cache file: the app did not make it.
+    """
+    other_profiles: tuple[str, ...] = ()
+    """More profile names that point at this session (kept when one principal signs in under a new name)."""
 
     @property
     def refresh_region(self) -> str:

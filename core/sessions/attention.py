@@ -26,7 +26,7 @@ class Attention(IntEnum):
     RETRYING = 2
     """Refreshes fail for now; the engine keeps trying."""
     SIGN_IN = 3
-    """Cannot continue without a browser sign-in (ended, revoked, signed out elsewhere)."""
+    """Cannot continue without a browser sign-in (ended, revoked, signed out in the console)."""
 
 
 def is_live(session: Session) -> bool:
@@ -41,6 +41,8 @@ def needs_sign_in(session: Session) -> bool:
 
 def attention_of(session: Session, now: datetime, lead_minutes: Iterable[int]) -> Attention:
     """How much ``session`` needs the user at ``now``."""
+    if session.state is SessionState.SIGNED_OUT:
+        return Attention.NONE  # the user signed out on purpose with `aws logout`: nothing to alarm about
     if needs_sign_in(session):
         return Attention.SIGN_IN
     if session.state is SessionState.RETRYING:

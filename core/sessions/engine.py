@@ -40,7 +40,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from hmac import compare_digest
 from typing import NoReturn
 
@@ -56,7 +56,7 @@ from core.domain.errors import (
 from core.domain.events import EventBus, EventKind, SessionEvent
 from core.domain.model import Credentials, RefreshRecord, Session, SessionSecrets, SessionState
 from core.domain.ports import Clock
-from core.sessions import policy
+from core.sessions import awslogin, policy
 from core.sessions.ports import RefreshClient, RefreshResult
 from core.sessions.tokensafe import TokenKeeper, TokenNotStored
 from core.storage.locks import acquire_session_lock
@@ -280,7 +280,7 @@ class RefreshEngine:
         leads = self.settings().expiry_lead_minutes
         candidates: list[datetime] = []
         for session in self.table.sessions():
-            if session.state in (SessionState.NEEDS_SIGN_IN, SessionState.ENDED) or session.id in self._inflight:
+            if not session.state.live or session.id in self._inflight:
                 continue
             rt = self._rt(session.id)
             candidates.append(session.session_ends_at)
@@ -303,7 +303,7 @@ class RefreshEngine:
         now = self.clock.now()
         due: list[str] = []
         for session in self.table.sessions():
-            if session.state in (SessionState.NEEDS_SIGN_IN, SessionState.ENDED):
+            if not session.state.live:
                 continue
             if now >= session.session_ends_at:
                 self._end(session)
@@ -391,7 +391,7 @@ class RefreshEngine:
         session = self.table.get(session_id)
         if session is None:
             raise SessionNotFound(f"No session with id {session_id}.")
-        if session.state in (SessionState.NEEDS_SIGN_IN, SessionState.ENDED):
+        if not session.state.live:
             raise SignInRequired(session.state_reason or "Sign in again.", reason=session.state.value.upper())
         now = self.clock.now()
         if now >= session.session_ends_at:
@@ -437,12 +437,8 @@ class RefreshEngine:
             self._retry(session, exc)
         except SignInRequired as exc:
             self._needs_sign_in(session, exc, record=False)
-        if secrets is None:
-            self._needs_sign_in(
-                session,
-                SignInRequired("The session's refresh token is gone from its store; sign in again.", "MISSING_SECRETS"),
-                record=False,
-            )
+        if secrets is None:  # (in login_session mode: `aws logout` deleted the cache file)
+            self._needs_sign_in(session, awslogin.missing_secrets(session), record=False)
         client = self.client_for(session.refresh_region)
         self.token_calls += 1
         log.debug("%s: CreateOAuth2Token (refresh) in %s", session.profile_name, session.refresh_region)
@@ -512,7 +508,9 @@ class RefreshEngine:
         now = self.clock.now()
         log.debug("%s: refreshed, credentials granted for %d s", session.profile_name, result.expires_in)
         granted = timedelta(seconds=result.expires_in)
-        ends_at = policy.learned_end(session.session_ends_at, granted, rt.granted, result.credentials.expires_at)
+        # min()ed with the end stored when this lands: a new sign-in may have reset it meanwhile.
+        unbounded = datetime.max.replace(tzinfo=UTC)
+        ends_at = policy.learned_end(unbounded, granted, rt.granted, result.credentials.expires_at)
         rt.ttl = rt.granted = max(granted, rt.granted or granted)
         rt.attempts, rt.next_attempt_at = 0, None
         rt.not_before = now + rt.ttl * policy.MIN_SPACING_FRACTION
@@ -583,12 +581,12 @@ class RefreshEngine:
                 raise exc
             # Earlier than expected (revoked, signed out in the console): believe the service.
             session = session.evolve(session_ends_at=now)
-        reason = exc.user_message
-        ends_at = session.session_ends_at
+        reason, ends_at = exc.user_message, session.session_ends_at
+        signed_out = exc.reason == awslogin.SIGNED_OUT  # the user's own doing: not a failure to notify
+        state = SessionState.SIGNED_OUT if signed_out else SessionState.NEEDS_SIGN_IN
         updated = self._update(
-            session.id,
-            lambda s: s.evolve(state=SessionState.NEEDS_SIGN_IN, state_reason=reason, session_ends_at=ends_at),
-        ) or session.evolve(state=SessionState.NEEDS_SIGN_IN, state_reason=reason)
+            session.id, lambda s: s.evolve(state=state, state_reason=reason, session_ends_at=ends_at)
+        ) or session.evolve(state=state, state_reason=reason)
         self._rt(session.id).next_attempt_at = None
-        self._publish(EventKind.NEEDS_SIGN_IN, updated, reason)
+        self._publish(EventKind.UPDATED if signed_out else EventKind.NEEDS_SIGN_IN, updated, reason)
         raise exc

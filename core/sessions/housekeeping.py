@@ -64,14 +64,19 @@ class SecretHousekeeping:
     def _lock(self, session_id: str) -> contextlib.AbstractContextManager[None]:
         return held_session_lock(self._host.paths, self._host.engine.lock_timeout, session_id)
 
-    async def forget(self, session: Session, *, leftovers: bool = True) -> str | None:
-        """Delete a session's credentials and secrets; returns why secrets stayed behind (listed for later)."""
+    async def forget(self, session: Session, *, leftovers: bool = True, keep_sign_in: bool = False) -> str | None:
+        """Delete a session's credentials and secrets; returns why secrets stayed behind (listed for later).
+
+        With ``keep_sign_in`` the secrets stay: an ``aws login`` sign-in the app did not make.
+        """
         host = self._host
         host.engine.forget(session.id)
 
         def drop() -> str | None:
             with self._lock(session.id):
                 host.store.delete_credentials(session.id)
+                if keep_sign_in:
+                    return None
                 try:
                     host.secret_store_for(session).delete(session)
                 except SecretStoreUnavailable as exc:

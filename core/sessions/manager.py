@@ -45,10 +45,12 @@ from core.domain.model import (
     Session,
     SessionSecrets,
     SessionState,
+    holding_places,
     session_id_for,
 )
 from core.domain.ports import BrowserOpener, Clock, CodePrompt
 from core.sessions import safeguards
+from core.sessions.awslogin import AwsLoginFollower
 from core.sessions.engine import RefreshEngine, SleepFn
 from core.sessions.housekeeping import SecretHousekeeping
 from core.sessions.identity import (
@@ -61,9 +63,10 @@ from core.sessions.identity import (
 )
 from core.sessions.policy import MAX_IDLE_SLEEP
 from core.sessions.ports import SigninPort
-from core.sessions.profiles import ProfileWriter
+from core.sessions.profiles import ProfileWriter, other_profile_names
 from core.sessions.roles import RoleProfiles
 from core.storage.locks import held_session_lock
+from core.storage.logincache import sign_in_marker
 from core.storage.paths import AppPaths
 from core.storage.secrets import KeyringSecretStore, LoginCacheSecretStore, PlaintextFileSecretStore, SecretStore
 from core.storage.settings import Settings, load_settings
@@ -139,6 +142,7 @@ class SessionManager:
         )
         self._engine_task: asyncio.Task[None] | None = None
         self.housekeeping = SecretHousekeeping(self)
+        self.aws_login = AwsLoginFollower(self.engine, self._login_cache_store, session_duration=session_duration)
 
     # -- wiring ----------------------------------------------------------------
 
@@ -198,6 +202,7 @@ class SessionManager:
 
     def sessions(self) -> list[Session]:
         self._sync_quietly()
+        self.aws_login.check_all()  # `aws login` / `aws logout` may have acted while nobody watched
         return self.table.sessions()
 
     def active_session_id(self) -> str | None:
@@ -211,7 +216,7 @@ class SessionManager:
         return self.clock.now()
 
     def can_add_session(self) -> bool:
-        return len(self.sessions()) < MAX_SESSIONS
+        return len(holding_places(self.sessions())) < MAX_SESSIONS
 
     def _limit_message(self, sessions: list[Session]) -> str:
         names = ", ".join(f"{s.profile_name} ({s.identity.display_name} in {s.account_id})" for s in sessions)
@@ -231,9 +236,9 @@ class SessionManager:
             self._engine_task = asyncio.create_task(self.run_engine())
 
     async def run_engine(self) -> None:
-        """Run the refresh loop until :meth:`stop`."""
+        """Run the refresh loop, and follow `aws login` / `aws logout` every second, until :meth:`stop`."""
         self._sync_quietly()
-        await self.engine.run()
+        await self.aws_login.watching(self.engine.run())
 
     async def refresh_due(self) -> None:
         """One engine pass: refresh whatever is inside its window, end what ran out."""
@@ -261,8 +266,8 @@ class SessionManager:
         existing = self.table.sessions()
         binding = binding_for(profile_name, existing)
         slot_owner = next((s for s in existing if s.profile_name == profile_name), None) if profile_name else None
-        if len(existing) >= MAX_SESSIONS and slot_owner is None:
-            raise SessionLimitReached(self._limit_message(existing))
+        if len(holding := holding_places(existing)) >= MAX_SESSIONS and slot_owner is None:
+            raise SessionLimitReached(self._limit_message(holding))
         safeguards.check_region(region)
         if profile_name is not None:
             self._check_not_active_name(profile_name)
@@ -359,7 +364,7 @@ class SessionManager:
         """
         self._sync()
         sid = session_id_for(identity.arn)
-        existing = self.table.sessions()
+        existing = holding_places(self.table.sessions())
         if self.table.get(sid) is None and len(existing) >= MAX_SESSIONS:
             raise SessionLimitReached(self._limit_message(existing))
         if profile_name is not None:
@@ -408,8 +413,8 @@ class SessionManager:
         self._sync()
         sid = session_id_for(identity.arn)
         previous = self.table.get(sid)
-        if previous is None and len(self.table.sessions()) >= MAX_SESSIONS:
-            raise SessionLimitReached(self._limit_message(self.table.sessions()))
+        if previous is None and len(holding := holding_places(self.table.sessions())) >= MAX_SESSIONS:
+            raise SessionLimitReached(self._limit_message(holding))
         profile_name = await self._choose_profile_name(identity, sid, profile_name, previous)
         session = Session(
             id=sid,
@@ -424,6 +429,9 @@ class SessionManager:
             last_refresh_at=signed_in_at,
             history=((previous.history if previous else ()) + history)[-HISTORY_LIMIT:],
             sign_in_region=sign_in_region,
+            sign_in_marker=sign_in_marker(secrets),
+            made_elsewhere=adopt_profile,
+            other_profiles=other_profile_names(previous, profile_name),  # no name of this principal disappears
         )
         if previous is not None and previous.credential_mode is not mode:
             await asyncio.to_thread(self.secret_store_for(previous).delete, previous)
@@ -431,7 +439,7 @@ class SessionManager:
 
         def write_secrets() -> None:
             with held_session_lock(self.paths, self.engine.lock_timeout, sid):
-                store.save(session, secrets, credentials)
+                store.save(session.evolve(sign_in_marker=None), secrets, credentials)  # (no marker: replace any)
                 self.store.write_credentials(sid, credentials)
 
         await asyncio.to_thread(write_secrets)
@@ -446,11 +454,10 @@ class SessionManager:
             return state
 
         before = self.table.state
-        removals = [previous.profile_name] if previous is not None and previous.profile_name != profile_name else []
         try:
             active = self.table.mutate(put).active_session_id == sid
             adopt = (profile_name,) if adopt_profile else ()
-            active, detail = await self._write_profiles(session, active, removals, before.active_session_id, adopt)
+            active, detail = await self._write_profiles(session, active, [], before.active_session_id, adopt)
         except BaseException:
             if previous is None:  # all or nothing: a new session that got no profile is not kept
                 await self.housekeeping.undo_install(session, before)
@@ -481,7 +488,7 @@ class SessionManager:
         adopt: tuple[str, ...] = (),
     ) -> tuple[bool, str | None]:
         """Write the session's profile (and the active one); returns (still active, warning)."""
-        upserts = [self.profiles.spec(session)]
+        upserts = [self.profiles.spec(session, name) for name in (session.profile_name, *session.other_profiles)]
         if active:
             upserts.append(self.role_profiles.active_spec(session))
         try:
@@ -491,13 +498,15 @@ class SessionManager:
                 raise
             # The user's own active-profile section holds other credentials: keep the
             # session, leave that profile alone, and say so.
-            await self.profiles.apply(upserts[:1], removals, adopt)
+            await self.profiles.apply(upserts[:-1], removals, adopt)
             self.table.mutate(lambda st: replace(st, active_session_id=before_active))
             return False, exc.user_message
         return active, None
 
-    async def _forget_secrets(self, session: Session, *, leftovers: bool = True) -> str | None:
-        return await self.housekeeping.forget(session, leftovers=leftovers)
+    async def _forget_secrets(
+        self, session: Session, *, leftovers: bool = True, keep_sign_in: bool = False
+    ) -> str | None:
+        return await self.housekeeping.forget(session, leftovers=leftovers, keep_sign_in=keep_sign_in)
 
     async def remove_leftover_secrets(self) -> int:
         """Retry deleting secrets earlier sign-outs left behind; returns how many remain."""
@@ -506,27 +515,25 @@ class SessionManager:
     # -- other intents -------------------------------------------------------------------
 
     async def refresh(self, session_id: str) -> Session:
-        self._get(session_id)
+        self.aws_login.check(self._get(session_id))  # adopt a new `aws login` sign-in before refreshing
         return await self.engine.refresh(session_id, force=True)
 
-    async def sign_out(self, session_id: str) -> None:
+    async def sign_out(self, session_id: str) -> str | None:
         session = self._get(session_id)
         await self.engine.wait_idle(session_id)
         was_active = self.table.active_session_id == session_id
         successor = None
         if was_active and self._settings.on_sign_out_of_active == "next":
-            live = [
-                s
-                for s in self.table.sessions()
-                if s.id != session_id and s.state not in (SessionState.ENDED, SessionState.NEEDS_SIGN_IN)
-            ]
+            live = [s for s in self.table.sessions() if s.id != session_id and s.state.live]
             successor = live[-1] if live else None
         upserts = [self.profiles.spec(successor, self._settings.active_profile_name)] if successor else []
-        removals = [session.profile_name, *self.role_profiles.owned_names(session_id)]
+        notice = self.aws_login.leave_in_place(session)
+        names = [session.profile_name, *session.other_profiles]
+        removals = [*([] if notice else names), *self.role_profiles.owned_names(session_id)]
         if was_active and successor is None:
             removals.append(self._settings.active_profile_name)
-        await self.profiles.apply(upserts, removals)
-        problem = await self._forget_secrets(session)
+        await self.profiles.apply(upserts, removals, release=names if notice else ())
+        problem = await self._forget_secrets(session, keep_sign_in=bool(notice))
 
         def drop(state: StoreState) -> StoreState:
             state = state.without(session_id)
@@ -535,7 +542,7 @@ class SessionManager:
             return state
 
         self.table.mutate(drop)
-        self._publish(EventKind.REMOVED, session)
+        self._publish(EventKind.REMOVED, session, notice)
         if was_active:
             self._publish(EventKind.ACTIVE_CHANGED, successor)
         if problem is not None:
@@ -544,6 +551,7 @@ class SessionManager:
                 f"the secret store yet: {problem} They are removed the next time aws-login-tray starts with "
                 "the store usable."
             )
+        return notice
 
     async def set_active(self, session_id: str) -> None:
         session = self._get(session_id)
@@ -578,7 +586,7 @@ class SessionManager:
             return s.evolve(region=region, sign_in_region=s.sign_in_region or s.region)
 
         moved = change(session)
-        upserts = [self.profiles.spec(moved)]
+        upserts = [self.profiles.spec(moved, name) for name in (moved.profile_name, *moved.other_profiles)]
         if self.table.active_session_id == session_id:
             upserts.append(self.role_profiles.active_spec(moved))
         await self.profiles.apply(upserts)

@@ -27,6 +27,17 @@ def credential_process_command(session_id: str, paths: AppPaths | None = None) -
     return build(session_id, home=home)
 
 
+def other_profile_names(previous: Session | None, profile_name: str) -> tuple[str, ...]:
+    """The names a principal's previous session had, besides the one it signs in under now.
+
+    Signing in again as the same principal under a new name keeps the old
+    names working (they point at the one session): no profile disappears.
+    """
+    if previous is None:
+        return ()
+    return tuple(n for n in dict.fromkeys((*previous.other_profiles, previous.profile_name)) if n != profile_name)
+
+
 class ProfileWriter:
     """Builds each session's profile and applies profile edits through one :class:`AwsConfigWriter`."""
 
@@ -58,7 +69,14 @@ class ProfileWriter:
         return ProfileSpec(name, session.region, credential_process=credential_process_command(session.id, self._paths))
 
     async def apply(
-        self, upserts: Sequence[ProfileSpec] = (), removals: Sequence[str] = (), adopt: tuple[str, ...] = ()
+        self,
+        upserts: Sequence[ProfileSpec] = (),
+        removals: Sequence[str] = (),
+        adopt: tuple[str, ...] = (),
+        *,
+        release: Sequence[str] = (),
     ) -> None:
-        """Write and remove profiles in one atomic edit, off the event loop."""
+        """Write and remove profiles in one atomic edit, off the event loop; then hand ``release`` back to the user."""
         await asyncio.to_thread(self.writer.apply, tuple(upserts), tuple(removals), adopt=adopt)
+        if release:
+            await asyncio.to_thread(self.writer.release, tuple(release))

@@ -134,8 +134,12 @@ class SessionService(Protocol):
         """Refresh one session now (shares a refresh already in flight)."""
         ...
 
-    async def sign_out(self, session_id: str) -> None:
-        """Forget a session: secrets, credentials, its profile."""
+    async def sign_out(self, session_id: str) -> str | None:
+        """Forget a session: secrets, credentials, its profiles.
+
+        Returns a notice (None: nothing to say) when an ``aws login`` sign-in
+        the app did not make was left in place with its profile.
+        """
         ...
 
     async def set_active(self, session_id: str) -> None:

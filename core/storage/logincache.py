@@ -23,8 +23,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import load_pem_private_key
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_private_key
 
 from core.domain.errors import CacheFileError, SignInRequired
 from core.domain.model import Credentials, SessionSecrets
@@ -81,6 +82,26 @@ def dpop_key_loads(pem: str) -> bool:
     except (ValueError, TypeError, UnicodeEncodeError):
         return False
     return isinstance(key, ec.EllipticCurvePrivateKey) and isinstance(key.curve, ec.SECP256R1)
+
+
+def sign_in_marker(secrets: SessionSecrets) -> str:
+    """A short digest that tells one sign-in from another (never a secret: it hashes public parts).
+
+    A sign-in is its DPoP key together with its id token. AWS binds the whole
+    refresh-token lineage to the key's thumbprint, so a refresh (ours or
+    botocore's) keeps the key, and the id token comes only with the code
+    exchange, so a refresh keeps it too; every ``aws login`` and every sign-in
+    of this app makes a new key and gets a new id token. The public key is
+    hashed rather than the PEM text, so a re-serialised key is the same sign-in;
+    a key that cannot be loaded is taken by its text.
+    """
+    try:
+        private = load_pem_private_key(secrets.dpop_key_pem.encode("ascii"), password=None)
+        key = private.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    except (ValueError, TypeError, UnicodeError, UnsupportedAlgorithm):
+        key = secrets.dpop_key_pem.encode("utf-8", "replace")
+    digest = hashlib.sha256(key + b"\n" + (secrets.id_token or "").encode("utf-8", "replace"))
+    return digest.hexdigest()[:32]
 
 
 def read_login_cache(path: Path) -> LoginCacheEntry:

@@ -315,8 +315,25 @@ class LoginCacheSecretStore:
         return None if entry is None else entry.credentials
 
     def save(self, session: Session, secrets: SessionSecrets, credentials: Credentials | None = None) -> None:
-        from core.storage.logincache import LoginCacheEntry, write_login_cache
+        """Write the token; a refresh never overwrites another sign-in that ``aws login`` put in the file meanwhile.
 
+        The AWS CLI writes without our lock. When the file now holds a sign-in
+        other than the session's (``session.sign_in_marker``) and other than
+        ``secrets``' own, the new sign-in wins and this token is given up (the
+        session adopts the new sign-in, see :mod:`core.sessions.awslogin`).
+        A session without a marker (a new sign-in of ours) always writes.
+        """
+        from core.storage.logincache import LoginCacheEntry, sign_in_marker, write_login_cache
+
+        if session.sign_in_marker is not None:
+            try:
+                current = self._read(session)
+            except SignInRequired:
+                current = None
+            found = None if current is None else sign_in_marker(current.secrets)
+            if found is not None and found not in (session.sign_in_marker, sign_in_marker(secrets)):
+                log.info("%s: the aws login cache now holds another sign-in; leaving it", session.profile_name)
+                return
         if credentials is None:
             previous = self.load_credentials(session)
             if previous is None:

@@ -106,6 +106,9 @@ def session_to_json(session: Session) -> dict[str, Any]:
         "last_refresh_at": None if session.last_refresh_at is None else format_precise(session.last_refresh_at),
         "sign_in_region": session.sign_in_region,
         "next_attempt_at": None if session.next_attempt_at is None else format_precise(session.next_attempt_at),
+        "sign_in_marker": session.sign_in_marker,
+        "made_elsewhere": session.made_elsewhere,
+        "other_profiles": list(session.other_profiles),
         "history": [
             {"at": format_precise(r.at), "event_name": r.event_name, "outcome": r.outcome}
             for r in session.history[-HISTORY_LIMIT:]
@@ -141,6 +144,9 @@ def session_from_json(raw: dict[str, Any]) -> Session:
         last_refresh_at=_opt_time(raw.get("last_refresh_at")),
         sign_in_region=None if raw.get("sign_in_region") is None else str(raw["sign_in_region"]),
         next_attempt_at=_opt_time(raw.get("next_attempt_at")),
+        sign_in_marker=None if raw.get("sign_in_marker") is None else str(raw["sign_in_marker"]),
+        made_elsewhere=bool(raw.get("made_elsewhere", False)),
+        other_profiles=tuple(str(name) for name in raw.get("other_profiles", ())),
         history=tuple(
             RefreshRecord(parse_time(str(r["at"])), str(r["event_name"]), str(r["outcome"]))
             for r in _list(raw.get("history", []))

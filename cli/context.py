@@ -98,6 +98,7 @@ async def _open_manager(cli: Cli) -> AsyncIterator[SessionService]:
     await asyncio.to_thread(manager.table.sync, announce=False)
     with contextlib.suppress(Exception):  # housekeeping: secrets an earlier sign-out could not remove
         await manager.remove_leftover_secrets()
+    manager.aws_login.check_all()  # `aws login` / `aws logout` may have acted while nothing watched
     yield manager
 
 

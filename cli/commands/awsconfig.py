@@ -30,7 +30,7 @@ async def _follow_aws_login(cli: Cli) -> bool:
     """Managed profiles signed in again (or out) with the AWS CLI: followed now, as the tray would."""
     async with cli.service() as service:
         follower = getattr(service, "aws_login", None)
-        changed = [] if follower is None else follower.check_all()
+        changed = [] if follower is None else [*follower.followed, *follower.check_all()]
     for session in changed:
         if session.state is SessionState.SIGNED_OUT:
             cli.say(f"{session.profile_name}: signed out with `aws logout`; `{PROG} logout` removes it.")

@@ -36,12 +36,12 @@ from core.domain.events import EventBus, EventKind, SessionEvent
 from core.domain.idtoken import auth_time
 from core.domain.model import CredentialMode, RefreshRecord, Session, SessionState
 from core.domain.ports import Clock
-from core.storage.logincache import LoginCacheEntry, read_login_cache, sign_in_marker
 from core.storage.secrets import LoginCacheSecretStore
 from core.storage.store import HISTORY_LIMIT, SessionStore, SessionTable
 
 if TYPE_CHECKING:
     from core.sessions.engine import RefreshEngine
+    from core.storage.logincache import LoginCacheEntry
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +117,8 @@ class AwsLoginFollower:
         self.interval = interval
         """Seconds between two looks while the tray or the agent runs (see :meth:`watch`)."""
         self._seen: dict[str, tuple[_Signature, SessionState, str | None]] = {}
+        self.followed: list[Session] = []
+        """Every session a look changed so far, in order (for a command to report what it followed)."""
 
     # -- looking -----------------------------------------------------------------
 
@@ -128,6 +130,7 @@ class AwsLoginFollower:
             if after is not session:
                 changed.append(after)
         if changed:
+            self.followed.extend(changed)
             self.engine.wake()
         return changed
 
@@ -141,6 +144,8 @@ class AwsLoginFollower:
         if self._seen.get(session.id) == key:
             return session
         self._seen[session.id] = key
+        from core.storage.logincache import read_login_cache  # deferred: loads cryptography, off the tray's start-up
+
         if signature is None:
             return session if session.state is SessionState.SIGNED_OUT else self._signed_out(session)
         try:
@@ -161,6 +166,8 @@ class AwsLoginFollower:
         """True when the session's cache file holds a sign-in other than the one the session follows."""
         if session.credential_mode is not CredentialMode.LOGIN_SESSION or session.sign_in_marker is None:
             return False
+        from core.storage.logincache import read_login_cache, sign_in_marker
+
         try:
             entry = read_login_cache(self.login_cache.path_for(session))
         except (FileNotFoundError, CacheFileError, SignInRequired):
@@ -209,6 +216,8 @@ class AwsLoginFollower:
     # -- following ---------------------------------------------------------------
 
     def _follow(self, session: Session, entry: LoginCacheEntry) -> Session:
+        from core.storage.logincache import sign_in_marker
+
         marker = sign_in_marker(entry.secrets)
         if marker == session.sign_in_marker and session.state is not SessionState.SIGNED_OUT:
             return session

@@ -66,7 +66,6 @@ from core.sessions.ports import SigninPort
 from core.sessions.profiles import ProfileWriter, other_profile_names
 from core.sessions.roles import RoleProfiles
 from core.storage.locks import held_session_lock
-from core.storage.logincache import sign_in_marker
 from core.storage.paths import AppPaths
 from core.storage.secrets import KeyringSecretStore, LoginCacheSecretStore, PlaintextFileSecretStore, SecretStore
 from core.storage.settings import Settings, load_settings
@@ -202,7 +201,6 @@ class SessionManager:
 
     def sessions(self) -> list[Session]:
         self._sync_quietly()
-        self.aws_login.check_all()  # `aws login` / `aws logout` may have acted while nobody watched
         return self.table.sessions()
 
     def active_session_id(self) -> str | None:
@@ -416,6 +414,8 @@ class SessionManager:
         if previous is None and len(holding := holding_places(self.table.sessions())) >= MAX_SESSIONS:
             raise SessionLimitReached(self._limit_message(holding))
         profile_name = await self._choose_profile_name(identity, sid, profile_name, previous)
+        from core.storage.logincache import sign_in_marker  # deferred: loads cryptography
+
         session = Session(
             id=sid,
             identity=identity,

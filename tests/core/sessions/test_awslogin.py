@@ -150,6 +150,7 @@ def test_aws_logout_is_a_sign_out_and_aws_login_a_new_sign_in(
         assert not manager.can_add_session()
 
         cli.logout("ls")
+        manager.aws_login.check_all()  # what the tray and agent do every second, and every CLI command once
         after = next(s for s in manager.sessions() if s.id == session.id)
         assert after.state is SessionState.SIGNED_OUT
         assert "aws logout" in (after.state_reason or "")
@@ -252,6 +253,7 @@ def test_botocore_refreshing_the_file_is_not_a_new_sign_in(
     after = read_login_cache(path)
     assert after.secrets.refresh_token != before.secrets.refresh_token
     assert sign_in_marker(after.secrets) == sign_in_marker(before.secrets) == session.sign_in_marker
+    manager.aws_login.check_all()
     [followed] = manager.sessions()
     assert not followed.made_elsewhere
     assert SIGNED_IN_AGAIN not in [r.outcome for r in followed.history]

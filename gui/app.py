@@ -184,7 +184,6 @@ class TrayApp:
         log.info(
             "ready: %d session(s), tray %s", len(self.service.sessions()), "shown" if self.tray_available else "absent"
         )
-        await asyncio.to_thread(_load_config_reader)  # ~80 ms of imports, off the loop's thread
         self.tray.show_roles()
         if use_dbus_notifications:
             self._dbus = await FreedesktopBackend.connect(str(self.icons.app_icon_path()))
@@ -354,11 +353,6 @@ def _run_gui(*, demo_text: str | None) -> int:
         signals.stop()
     instance.close()
     return code
-
-
-def _load_config_reader() -> None:
-    """Import what reading role profiles from the AWS config needs (the config parser)."""
-    import core.awsconfig.roles  # noqa: F401
 
 
 def _doctor_panel(runner: TaskRunner, paths: AppPaths) -> DoctorPanel:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 
 from cli.context import Cli
 from core.desktop import integration
@@ -15,7 +16,9 @@ async def cmd_desktop(cli: Cli, args: argparse.Namespace) -> int:
     if args.action == "install":
         for path in integration.install(paths, autostart=args.autostart):
             cli.say(f"wrote {path}")
-        if not args.autostart and integration.autostart_enabled(paths):
+        if args.autostart:
+            await _remember_start_at_login(cli, True)
+        elif integration.autostart_enabled(paths):
             cli.note("Start at login stays on (turn it off in the settings dialog or with `desktop uninstall`).")
         return ExitCode.OK
     removed = integration.uninstall(paths)
@@ -23,4 +26,13 @@ async def cmd_desktop(cli: Cli, args: argparse.Namespace) -> int:
         cli.say(f"removed {path}")
     if not removed:
         cli.note("Nothing to remove: the desktop integration was not installed.")
+    await _remember_start_at_login(cli, False)
     return ExitCode.OK
+
+
+async def _remember_start_at_login(cli: Cli, enabled: bool) -> None:
+    """Keep the setting the settings dialog shows in step with the autostart entry."""
+    async with cli.service() as service:
+        current = service.settings()
+        if current.start_at_login != enabled:
+            await service.update_settings(replace(current, start_at_login=enabled))

@@ -8,6 +8,8 @@ import pytest
 
 from cli.main import main
 from core.desktop.integration import DesktopPaths
+from core.storage.paths import AppPaths
+from core.storage.settings import load_settings
 
 
 def test_desktop_install_with_autostart_then_uninstall(isolated_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -17,8 +19,11 @@ def test_desktop_install_with_autostart_then_uninstall(isolated_home: Path, caps
     for path in (paths.desktop_entry, paths.icon, paths.metainfo, paths.autostart_entry):
         assert path.is_file()
         assert f"wrote {path}" in out
+    settings_file = AppPaths.from_environment().settings_file
+    assert load_settings(settings_file).start_at_login  # what the settings dialog shows
     assert main(["desktop", "uninstall"]) == 0
     assert f"removed {paths.autostart_entry}" in capsys.readouterr().out
+    assert not load_settings(settings_file).start_at_login
     assert not paths.data_home.joinpath("applications", paths.desktop_entry.name).exists()
     assert main(["desktop", "uninstall"]) == 0
     assert "Nothing to remove" in capsys.readouterr().err

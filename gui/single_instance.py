@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
@@ -20,7 +21,15 @@ CONNECT_TIMEOUT_MS = 500
 def server_name(paths: AppPaths) -> str:
     """A socket name unique to this user and data directory."""
     digest = hashlib.sha256(str(paths.home).encode()).hexdigest()[:12]
-    return f"aws-login-tray-{os.getuid()}-{digest}"
+    return f"aws-login-tray-{_user_tag()}-{digest}"
+
+
+def _user_tag() -> str:
+    if sys.platform == "win32":  # no uids there (untested, see docs/platforms.md)
+        import getpass
+
+        return getpass.getuser()
+    return str(os.getuid())
 
 
 def ask_running_instance(name: str, message: bytes = b"show\n") -> bool:

@@ -19,6 +19,7 @@ import json
 import os
 import re
 import stat
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -121,9 +122,10 @@ def atomic_write_bytes(
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=_TEMP_SUFFIX, dir=path.parent)
     tmp = Path(tmp_name)
     try:
-        os.fchmod(fd, mode)
-        if template is not None and os.geteuid() == 0 and (template.st_uid, template.st_gid) != (0, 0):
-            os.fchown(fd, template.st_uid, template.st_gid)
+        if sys.platform != "win32":  # no POSIX modes or owners there (untested, see docs/platforms.md)
+            os.fchmod(fd, mode)
+            if template is not None and os.geteuid() == 0 and (template.st_uid, template.st_gid) != (0, 0):
+                os.fchown(fd, template.st_uid, template.st_gid)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

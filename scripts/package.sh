@@ -37,6 +37,8 @@ install -D -m 644 "resources/icons/$APP_ID.svg" "$stage/usr/share/icons/hicolor/
 install -D -m 644 "resources/desktop/$APP_ID.metainfo.xml" "$stage/usr/share/metainfo/$APP_ID.metainfo.xml"
 install -D -m 644 packaging/systemd/aws-login-tray-agent.service \
   "$stage/usr/lib/systemd/user/aws-login-tray-agent.service"
+mkdir -p "$stage/usr/share/doc/aws-login-tray"
+"$PYTHON" packaging/debian/copyright.py >"$stage/usr/share/doc/aws-login-tray/copyright"
 
 libc=$(dpkg-query -W -f='${Version}' libc6 | cut -d- -f1)  # the glibc the bundle was linked against
 installed_size=$(du -sk --exclude=DEBIAN "$stage" | cut -f1)

@@ -83,6 +83,10 @@ def test_deb_holds_the_bundle_and_the_desktop_files(deb_file: Path, extracted: P
     metainfo = extracted / f"usr/share/metainfo/{APP_ID}.metainfo.xml"
     unit = (extracted / "usr/lib/systemd/user/aws-login-tray-agent.service").read_text(encoding="utf-8")
     assert "aws-login-tray agent" in unit
+    copyright_text = (extracted / "usr/share/doc/aws-login-tray/copyright").read_text(encoding="utf-8")
+    assert "License: Apache-2.0" in copyright_text
+    assert "PySide6" in copyright_text
+    assert "CPython" in copyright_text
     subprocess.run([tool("desktop-file-validate"), str(entry)], check=True)
     subprocess.run([tool("appstreamcli"), "validate", "--no-net", str(metainfo)], check=True, capture_output=True)
 

@@ -10,7 +10,7 @@ import sys
 import threading
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -20,7 +20,8 @@ from core.domain.errors import (
     SignInCancelled,
 )
 from core.domain.model import Session, SessionState
-from core.domain.timefmt import COMPACT, format_countdown
+from core.domain.regions import is_region_name
+from core.domain.timefmt import COMPACT, format_countdown, utc_stamp
 from core.sessions.service import SessionService
 from core.storage.paths import AppPaths
 from core.storage.settings import Settings
@@ -133,7 +134,7 @@ def format_remaining(delta: timedelta | None) -> str:
 
 
 def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None if value is None else utc_stamp(value)
 
 
 def _principal(session: Session) -> str:
@@ -193,11 +194,6 @@ def configured_region(cli: Cli, settings: Settings, profile: str | None) -> str 
     )
 
 
-def _looks_like_region(text: str) -> bool:
-    parts = text.split("-")
-    return len(parts) >= 3 and all(p.isalnum() and p.isascii() for p in parts) and text == text.lower()
-
-
 async def ask_region(cli: Cli) -> str:
     """Ask for a region the first time, like ``aws login`` does."""
     cli.note(
@@ -210,6 +206,6 @@ async def ask_region(cli: Cli) -> str:
     if not line:
         raise UsageError("No Region given; pass --region (for example --region us-east-1).")
     region = line.strip() or "us-east-1"
-    if not _looks_like_region(region):
+    if not is_region_name(region):
         raise UsageError(f"{region!r} is not an AWS Region name (for example us-east-1).")
     return region

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.domain.errors import SignInCancelled
+from core.domain.regions import is_region_name
 from gui.qr import qr_pixmap
 
 COMMON_REGIONS = (
@@ -77,16 +78,11 @@ class RegionDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.region.currentTextChanged.connect(lambda text: ok.setEnabled(_valid_region(text)))
+        self.region.currentTextChanged.connect(lambda text: ok.setEnabled(is_region_name(text.strip())))
 
     def choice(self) -> RegionChoice:
         """What the user picked."""
         return RegionChoice(self.region.currentText().strip(), self.remote.isChecked(), self.remember.isChecked())
-
-
-def _valid_region(text: str) -> bool:
-    parts = text.strip().split("-")
-    return len(parts) >= 3 and parts[-1].isdigit() and all(p.isalnum() for p in parts)
 
 
 def ask_region(parent: QWidget | None, current: str | None) -> RegionChoice | None:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from core.domain.model import Session, SessionState
 from core.domain.timefmt import SPELLED, format_countdown
-from core.sessions.attention import Attention, attention_of, is_live, next_attempt_in
+from core.sessions.attention import Attention, attention_of, next_attempt_in
 
 STATE_LABELS: dict[SessionState, str] = {
     SessionState.FRESH: "Fresh",
@@ -83,7 +83,7 @@ def time_left_label(session: Session, now: datetime) -> str:
     """What the menu shows at the end of a session's row."""
     if session.state is SessionState.SIGNED_OUT:
         return "signed out with aws logout: choose to sign in again or sign out"
-    if not is_live(session):
+    if not session.state.live:
         return "needs sign-in: choose to sign in again"
     left = f"{format_remaining(session.session_remaining(now))} left"
     if session.state is SessionState.RETRYING:
@@ -146,7 +146,7 @@ def tooltip_text(
         head = (
             f"AWS Login Tray: {active.profile_name} ({active.account_id}, {principal_label(active)})\n"
             f"{format_remaining(active.session_remaining(now))} left"
-            if is_live(active)
+            if active.state.live
             else f"AWS Login Tray: {active.profile_name} needs sign-in"
         )
     trouble = attention_lines(sessions, now, lead_minutes)

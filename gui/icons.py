@@ -24,7 +24,7 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
 from core.domain.model import Session
-from core.sessions.attention import Attention, is_live, overall_attention
+from core.sessions.attention import Attention, overall_attention
 
 # A plain directory: the app is installed unpacked (wheel, checkout, frozen bundle), never zipped.
 ICON_DIR = Path(str(importlib.resources.files("resources") / "icons"))
@@ -71,7 +71,7 @@ def overall_status(sessions: list[Session], now: datetime, lead_minutes: tuple[i
 def next_status_change(sessions: list[Session], now: datetime, lead_minutes: tuple[int, ...]) -> timedelta | None:
     """How long until :func:`overall_status` changes with no event from core (a session enters its lead time)."""
     lead = timedelta(minutes=max(lead_minutes, default=0))
-    lefts = [s.session_remaining(now) for s in sessions if is_live(s)]
+    lefts = [s.session_remaining(now) for s in sessions if s.state.live]
     return min((left - lead for left in lefts if left > lead), default=None)
 
 

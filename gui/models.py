@@ -10,7 +10,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from core.domain.model import Session, SessionState
-from core.sessions.attention import attention_of, is_live, next_attempt_in
+from core.sessions.attention import attention_of, next_attempt_in
 from gui.format import format_remaining, format_wait, principal_label, state_label, state_text
 from gui.icons import mark_icon, session_mark
 
@@ -163,7 +163,7 @@ class SessionTableModel(QAbstractTableModel):
         return session.identity.arn
 
     def _display(self, session: Session, column: Column, now: datetime) -> str:
-        live = is_live(session)
+        live = session.state.live
         match column:
             case Column.PROFILE:
                 return session.profile_name

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 from core.domain.events import SessionEvent
 from core.domain.model import MAX_SESSIONS, Session, holding_places
 from core.domain.timefmt import next_countdown_change
-from core.sessions.attention import attention_of, is_live, needs_sign_in, next_attempt_in
+from core.sessions.attention import attention_of, needs_sign_in, next_attempt_in
 from gui.actions import SESSION_LIMIT_TEXT, SessionActions
 from gui.format import menu_label, tooltip_text
 from gui.icons import IconSet, TrayStatus, mark_icon, next_status_change, overall_status, session_mark
@@ -276,7 +276,7 @@ class TrayController(QObject):
 
 def _countdowns(session: Session, now: datetime) -> list[timedelta]:
     """The countdowns a row or tooltip line shows for ``session``: time left, and the next retry."""
-    if not is_live(session):
+    if not session.state.live:
         return []
     retry = next_attempt_in(session, now)
     return [session.session_remaining(now)] + ([retry] if retry is not None else [])

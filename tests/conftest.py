@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -49,3 +50,12 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     keyring.set_keyring(TestFileKeyring())  # type: ignore[no-untyped-call]
     yield home
     keyring.set_keyring(previous)
+
+
+@pytest.fixture(autouse=True)
+def restored_log_level() -> Iterator[None]:
+    """Put the root logger's level back: the CLI under test silences logging in this very process."""
+    root = logging.getLogger()
+    level = root.level
+    yield
+    root.setLevel(level)

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TextIO
 
 from core.domain.events import EventKind, SessionEvent
+from core.domain.timefmt import utc_stamp
 from core.sessions.service import SessionService
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
 def describe(event: SessionEvent, now: datetime) -> str:
     """One log line for an event: time, kind, profile, principal and what changed."""
-    stamp = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    stamp = utc_stamp(now)
     parts = [stamp, event.kind.value]
     session = event.session
     if session is not None:
@@ -33,7 +34,7 @@ def describe(event: SessionEvent, now: datetime) -> str:
         if event.kind is EventKind.REFRESHED and session.credentials_expire_at is not None:
             parts.append(f"credentials until {session.credentials_expire_at.astimezone(UTC):%H:%M:%SZ}")
         if event.kind is EventKind.EXPIRING_SOON:
-            parts.append(f"session ends {session.session_ends_at.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}")
+            parts.append(f"session ends {utc_stamp(session.session_ends_at)}")
     elif event.kind is EventKind.ACTIVE_CHANGED:
         parts.append("no active session")
     if event.detail:
@@ -80,7 +81,7 @@ async def run_agent(service: SessionService, stderr: TextIO, *, stop: asyncio.Ev
 
 def describe_start(now: datetime, count: int) -> str:
     """The first line the agent logs."""
-    stamp = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    stamp = utc_stamp(now)
     plural = "" if count == 1 else "s"
     return f"{stamp} agent started: refreshing {count} session{plural}; Ctrl-C or SIGTERM stops"
 

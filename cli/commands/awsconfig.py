@@ -41,6 +41,7 @@ async def _follow_aws_login(cli: Cli) -> bool:
 
 async def cmd_import(cli: Cli, args: argparse.Namespace) -> int:
     """Adopt the sessions ``aws login`` left in its cache."""
+    from core.domain.idtoken import issued_at
     from core.sessions import importer
 
     candidates = await asyncio.to_thread(importer.discover, cli.paths)
@@ -71,7 +72,7 @@ async def cmd_import(cli: Cli, args: argparse.Namespace) -> int:
                 worst = worst or ExitCode.USAGE
                 cli.stderr.write(f"{PROG}: {label}: no Region is known; set `region` in the profile first.\n")
                 continue
-            signed_in_at = importer._issued_at(entry.secrets.id_token) or service.now()
+            signed_in_at = issued_at(entry.secrets.id_token) or service.now()
             try:
                 session = await adopt(
                     Identity.from_arn(candidate.arn),

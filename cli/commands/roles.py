@@ -9,8 +9,9 @@ from typing import Any
 
 from cli.context import Cli, find_session
 from cli.errors import PROG, UsageError
-from core.domain.model import Credentials, Session, SessionState
+from core.domain.model import Credentials, Session
 from core.domain.roles import MAX_CHAINED_DURATION, MIN_ROLE_DURATION, RoleProfile
+from core.domain.timefmt import utc_stamp
 from core.sessions.service import SessionService
 from credproc.exitcodes import ExitCode
 
@@ -70,7 +71,7 @@ def role_environment(credentials: Credentials, region: str) -> dict[str, str]:
         "AWS_ACCESS_KEY_ID": credentials.access_key_id,
         "AWS_SECRET_ACCESS_KEY": credentials.secret_access_key,
         "AWS_SESSION_TOKEN": credentials.session_token,
-        "AWS_CREDENTIAL_EXPIRATION": credentials.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "AWS_CREDENTIAL_EXPIRATION": utc_stamp(credentials.expires_at),
         "AWS_REGION": region,
         "AWS_DEFAULT_REGION": region,
     }
@@ -139,7 +140,7 @@ async def cmd_role_list(cli: Cli, args: argparse.Namespace) -> int:
     rows = [header]
     for role in roles:
         session = sessions.get(role.session_id)
-        dead = session is not None and session.state in (SessionState.NEEDS_SIGN_IN, SessionState.ENDED)
+        dead = session is not None and not session.state.live
         rows.append(
             (
                 "*" if role.name == active else "",

@@ -7,9 +7,10 @@ import logging
 from dataclasses import replace
 from typing import Any
 
-from cli.context import Cli, _looks_like_region
+from cli.context import Cli
 from cli.errors import UsageError
 from core.domain.model import CredentialMode
+from core.domain.regions import is_region_name
 from core.storage.settings import load_settings
 from credproc.exitcodes import ExitCode
 
@@ -51,7 +52,7 @@ def _parse_setting(key: str, value: str) -> object:
     if key == "default_region":
         if value in ("", "none"):
             return None
-        if not _looks_like_region(value):
+        if not is_region_name(value):
             raise UsageError(f"{value!r} is not an AWS Region name (for example us-east-1).")
         return value
     if not value or any(ch.isspace() or ch in "[]" for ch in value):

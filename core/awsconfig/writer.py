@@ -54,8 +54,6 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import filelock
-
 from core.awsconfig.document import (
     LINE_ENDS,
     MARKER,
@@ -73,8 +71,10 @@ from core.awsconfig.document import (
 from core.awsconfig.regional import with_regional_sts
 from core.awsconfig.styles import CREDENTIAL_KEYS, SOURCE_KEYS, check_defaults, credential_style
 from core.domain.errors import ConfigFileError, ProfileConflict
+from core.domain.regions import is_region_name
 from core.domain.roles import RoleSettings
-from core.storage.atomic import atomic_write_bytes, make_private_dirs
+from core.storage.atomic import atomic_write_bytes
+from core.storage.locks import held_file_lock
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,6 @@ MANAGED_KEYS = ("region", "sts_regional_endpoints", *SOURCE_KEYS)
 """The keys we rewrite in a section we own."""
 
 _PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,63}$")
-_REGION = re.compile(r"^[a-z]{2}(-[a-z0-9]+)+-\d+$")
 
 
 @dataclass(frozen=True)
@@ -305,22 +304,17 @@ class AwsConfigWriter:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        try:
-            make_private_dirs(self.lock_path.parent)
-            lock = filelock.FileLock(str(self.lock_path), timeout=LOCK_TIMEOUT_SECONDS)
-            lock.acquire()
-        except filelock.Timeout:
-            raise ConfigFileError(
+        with held_file_lock(
+            self.lock_path,
+            LOCK_TIMEOUT_SECONDS,
+            timed_out=lambda: ConfigFileError(
                 f"{self.config_path}: another program is still editing it; nothing was changed"
-            ) from None
-        except OSError as exc:
-            raise ConfigFileError(
+            ),
+            unavailable=lambda exc: ConfigFileError(
                 f"{self.lock_path}: cannot create the lock file ({exc.strerror or exc}); nothing was changed"
-            ) from None
-        try:
+            ),
+        ):
             yield
-        finally:
-            lock.release()
 
     def _commit(
         self,
@@ -471,7 +465,7 @@ def _validate_spec(spec: ProfileSpec) -> None:
     sources = (spec.credential_process, spec.login_session, spec.role)
     if sum(source is not None for source in sources) != 1:
         raise ValueError(f"profile {spec.name!r}: set exactly one of credential_process, login_session and role")
-    if not _REGION.match(spec.region):
+    if not is_region_name(spec.region):
         raise ValueError(f"profile {spec.name!r}: {spec.region!r} is not an AWS Region name")
     for _key, value in spec.source_items():
         if not value.strip() or value != value.strip() or any(c in value for c in "\r\n"):

@@ -17,6 +17,10 @@ class LoginTrayError(Exception):
         return str(self)
 
 
+DAMAGED_KEY = "DAMAGED_KEY"
+"""``SignInRequired.reason`` when a session's saved DPoP key cannot be loaded (docs/protocol.md §8)."""
+
+
 class SignInRequired(LoginTrayError):
     """The session cannot be refreshed; the user must sign in again.
 

@@ -1,4 +1,4 @@
-"""Countdowns as text, shared by the command line and the tray.
+"""Times as text: countdowns shared by the command line and the tray, and the one UTC timestamp format.
 
 The terminal wants terse columns (``11h 59m``); the tray spells units out
 (``11 h 59 min``). Both round the same way, so one function renders both and
@@ -8,7 +8,21 @@ a :class:`CountdownStyle` holds the words.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+
+UTC_SECONDS = "%Y-%m-%dT%H:%M:%SZ"
+"""ISO 8601 in UTC to the second: the AWS CLI's ``expiresAt``, what SDKs read as ``Expiration``, our logs."""
+
+
+def utc_stamp(moment: datetime) -> str:
+    """``moment`` as ``YYYY-MM-DDTHH:MM:SSZ``.
+
+    Raises:
+        ValueError: ``moment`` has no time zone (it would be taken for local time).
+    """
+    if moment.tzinfo is None:
+        raise ValueError("times written out must be timezone-aware")
+    return moment.astimezone(UTC).strftime(UTC_SECONDS)
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,6 @@ from enum import IntEnum
 from core.domain.errors import SecretStoreUnavailable, SignInRequired, TransientServiceError
 from core.domain.model import Session, SessionState
 
-LIVE_STATES = frozenset({SessionState.FRESH, SessionState.REFRESHING, SessionState.RETRYING})
-"""States in which a session still hands out credentials; any other state needs a new sign-in."""
-
 
 class Attention(IntEnum):
     """How much a session needs the user, least first (so ``max`` is the worst)."""
@@ -29,14 +26,9 @@ class Attention(IntEnum):
     """Cannot continue without a browser sign-in (ended, revoked, signed out in the console)."""
 
 
-def is_live(session: Session) -> bool:
-    """True while the session can still hand out credentials."""
-    return session.state in LIVE_STATES
-
-
 def needs_sign_in(session: Session) -> bool:
-    """True when only a new browser sign-in brings the session back."""
-    return not is_live(session)
+    """True when only a new browser sign-in brings the session back (:attr:`SessionState.live` is False)."""
+    return not session.state.live
 
 
 def attention_of(session: Session, now: datetime, lead_minutes: Iterable[int]) -> Attention:

@@ -12,14 +12,13 @@ The adoption itself is :meth:`core.sessions.manager.SessionManager.adopt_session
 
 from __future__ import annotations
 
-import base64
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from core.awsconfig.document import ConfigDocument
 from core.domain.errors import CacheFileError, LoginTrayError, SignInRequired
+from core.domain.idtoken import issued_at
 from core.storage.logincache import LoginCacheEntry, cache_file_path, read_login_cache
 from core.storage.paths import AppPaths
 
@@ -28,7 +27,6 @@ SESSION_LIMIT = timedelta(hours=12)
 
 MISSING_CACHE = "MISSING_CACHE"
 DAMAGED_CACHE = "DAMAGED_CACHE"
-DAMAGED_KEY = "DAMAGED_KEY"
 EXPIRED = "EXPIRED"
 
 
@@ -69,18 +67,6 @@ class ImportCandidate:
         return SignInRequired(self.error, reason=self.reason or DAMAGED_CACHE)
 
 
-def _issued_at(id_token: str | None) -> datetime | None:
-    """The ``iat`` claim of the id token (not verified: used only to say "too old")."""
-    if not id_token or id_token.count(".") != 2:
-        return None
-    payload = id_token.split(".")[1]
-    try:
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        return datetime.fromtimestamp(int(claims["iat"]), UTC)
-    except (ValueError, KeyError, TypeError, OverflowError):
-        return None
-
-
 def _certainly_ended(entry: LoginCacheEntry, now: datetime) -> bool:
     """True when the session is past the 12-hour limit whatever its principal's duration.
 
@@ -89,7 +75,7 @@ def _certainly_ended(entry: LoginCacheEntry, now: datetime) -> bool:
     session is surely over once 12 hours have passed since either moment.
     """
     latest_known_alive = entry.credentials.expires_at
-    issued = _issued_at(entry.secrets.id_token)
+    issued = issued_at(entry.secrets.id_token)
     if issued is not None and now - issued > SESSION_LIMIT:
         return True
     return now - latest_known_alive > SESSION_LIMIT

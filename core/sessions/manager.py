@@ -44,7 +44,6 @@ from core.domain.model import (
     RefreshRecord,
     Session,
     SessionSecrets,
-    SessionState,
     holding_places,
     session_id_for,
 )
@@ -61,9 +60,10 @@ from core.sessions.identity import (
     free_default_name,
     mismatch_error,
 )
+from core.sessions.install import InstallRequest
 from core.sessions.policy import MAX_IDLE_SLEEP
 from core.sessions.ports import SigninPort
-from core.sessions.profiles import ProfileWriter, other_profile_names
+from core.sessions.profiles import ProfileWriter
 from core.sessions.roles import RoleProfiles
 from core.storage.locks import held_session_lock
 from core.storage.paths import AppPaths
@@ -293,16 +293,18 @@ class SessionManager:
             began = now
         history = (RefreshRecord(now, "AuthorizeOAuth2Access", "ok"), RefreshRecord(now, "CreateOAuth2Token", "ok"))
         return await self._install(
-            result.identity,
-            region=region,
-            profile_name=profile_name,
-            mode=mode,
-            secrets=result.secrets,
-            credentials=result.credentials,
-            signed_in_at=now,
-            session_ends_at=began + self.session_duration,
-            expires_in=result.expires_in,
-            history=history,
+            InstallRequest(
+                result.identity,
+                region=region,
+                profile_name=profile_name,
+                mode=mode,
+                secrets=result.secrets,
+                credentials=result.credentials,
+                signed_in_at=now,
+                session_ends_at=began + self.session_duration,
+                expires_in=result.expires_in,
+                history=history,
+            )
         )
 
     async def sign_in_again(
@@ -374,65 +376,34 @@ class SessionManager:
             )
         expires_in = max(int((credentials.expires_at - self.clock.now()).total_seconds()), 0)
         return await self._install(
-            identity,
-            region=region,
-            profile_name=profile_name,
-            mode=mode,
-            secrets=secrets,
-            credentials=credentials,
-            signed_in_at=signed_in_at,
-            session_ends_at=session_ends_at,
-            expires_in=expires_in or None,
-            history=(),
-            adopt_profile=True,
-            sign_in_region=sign_in_region if sign_in_region != region else None,
+            InstallRequest(
+                identity,
+                region=region,
+                profile_name=profile_name,
+                mode=mode,
+                secrets=secrets,
+                credentials=credentials,
+                signed_in_at=signed_in_at,
+                session_ends_at=session_ends_at,
+                expires_in=expires_in or None,
+                adopt_profile=True,
+                sign_in_region=sign_in_region if sign_in_region != region else None,
+            )
         )
 
     def _free_default_name(self, identity: Identity, sid: str) -> str:
         taken = {s.profile_name for s in self.table.sessions() if s.id != sid} | {self._settings.active_profile_name}
         return free_default_name(identity, taken, self.profiles.writer.check_available)
 
-    async def _install(
-        self,
-        identity: Identity,
-        *,
-        region: str,
-        profile_name: str | None,
-        mode: CredentialMode,
-        secrets: SessionSecrets,
-        credentials: Credentials,
-        signed_in_at: datetime,
-        session_ends_at: datetime,
-        expires_in: int | None,
-        history: tuple[RefreshRecord, ...],
-        adopt_profile: bool = False,
-        sign_in_region: str | None = None,
-    ) -> Session:
+    async def _install(self, request: InstallRequest) -> Session:
         self._sync()
-        sid = session_id_for(identity.arn)
+        sid = request.session_id
         previous = self.table.get(sid)
-        if previous is None and len(holding := holding_places(self.table.sessions())) >= MAX_SESSIONS:
-            raise SessionLimitReached(self._limit_message(holding))
-        profile_name = await self._choose_profile_name(identity, sid, profile_name, previous)
-        from core.storage.logincache import sign_in_marker  # deferred: loads cryptography
-
-        session = Session(
-            id=sid,
-            identity=identity,
-            region=region,
-            profile_name=profile_name,
-            credential_mode=mode,
-            signed_in_at=signed_in_at,
-            session_ends_at=session_ends_at,
-            state=SessionState.FRESH,
-            credentials_expire_at=credentials.expires_at,
-            last_refresh_at=signed_in_at,
-            history=((previous.history if previous else ()) + history)[-HISTORY_LIMIT:],
-            sign_in_region=sign_in_region,
-            sign_in_marker=sign_in_marker(secrets),
-            made_elsewhere=adopt_profile,
-            other_profiles=other_profile_names(previous, profile_name),  # no name of this principal disappears
-        )
+        if previous is None and len(self.table.sessions()) >= MAX_SESSIONS:
+            raise SessionLimitReached(self._limit_message(self.table.sessions()))
+        profile_name = await self._choose_profile_name(request.identity, sid, request.profile_name, previous)
+        session = request.session(profile_name, previous, HISTORY_LIMIT)
+        secrets, credentials, mode = request.secrets, request.credentials, request.mode
         if previous is not None and previous.credential_mode is not mode:
             await asyncio.to_thread(self.secret_store_for(previous).delete, previous)
         store = self.secret_store_for(session)
@@ -444,8 +415,8 @@ class SessionManager:
 
         await asyncio.to_thread(write_secrets)
         self.engine.forget(sid)
-        if expires_in:
-            self.engine.note_credentials(sid, expires_in, granted=not adopt_profile)
+        if request.expires_in:
+            self.engine.note_credentials(sid, request.expires_in, granted=not request.adopt_profile)
 
         def put(state: StoreState) -> StoreState:
             state = state.with_session(session)
@@ -456,7 +427,7 @@ class SessionManager:
         before = self.table.state
         try:
             active = self.table.mutate(put).active_session_id == sid
-            adopt = (profile_name,) if adopt_profile else ()
+            adopt = (profile_name,) if request.adopt_profile else ()
             active, detail = await self._write_profiles(session, active, [], before.active_session_id, adopt)
         except BaseException:
             if previous is None:  # all or nothing: a new session that got no profile is not kept

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -25,7 +24,8 @@ from typing import TYPE_CHECKING, Protocol
 
 from core.domain.errors import ConfigFileError, ProfileConflict, RoleError, SessionNotFound, SignInRequired
 from core.domain.events import EventBus, EventKind, SessionEvent
-from core.domain.model import Credentials, Identity, Session, SessionState
+from core.domain.model import Credentials, Identity, Session
+from core.domain.regions import is_region_name
 from core.domain.roles import (
     MAX_CHAINED_DURATION,
     RoleArn,
@@ -50,7 +50,6 @@ log = logging.getLogger(__name__)
 AssumeFn = Callable[[Credentials, RoleSettings, str, Identity], Credentials]
 """``(session credentials, role settings, region, identity) -> role credentials`` (blocking)."""
 
-_REGION = re.compile(r"^[a-z]{2}(-[a-z0-9]+)+-\d+$")
 _FRESH_ENOUGH = timedelta(minutes=2)
 
 
@@ -82,7 +81,7 @@ def _default_assume(credentials: Credentials, settings: RoleSettings, region: st
 
 def is_dead(session: Session) -> bool:
     """Whether a session needs a new sign-in before its roles can be used."""
-    return session.state in (SessionState.NEEDS_SIGN_IN, SessionState.ENDED)
+    return not session.state.live
 
 
 def _refuse_dead(session: Session) -> None:
@@ -224,7 +223,7 @@ class RoleProfiles:
                 duration_seconds=check_duration(duration_seconds),
                 external_id=check_external_id(external_id.strip()) if external_id and external_id.strip() else None,
             )
-            if not _REGION.match(region):
+            if not is_region_name(region):
                 raise ValueError(f"{region!r} is not an AWS Region name (for example eu-west-1).")
         except ValueError as exc:
             raise RoleError(str(exc)) from None

@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import json
 import logging
 import threading
 from collections.abc import Callable, Mapping
@@ -45,6 +44,7 @@ from core.domain.errors import (
     SignInRequired,
     TransientServiceError,
 )
+from core.domain.idtoken import subject
 from core.domain.model import Credentials, Identity, SessionSecrets
 from core.domain.ports import BrowserOpener, Clock, CodePrompt, SystemClock
 from core.signin.callback import DEFAULT_TIMEOUT, CallbackServer
@@ -107,10 +107,6 @@ class _Pending:
     redirect_uri: str
 
 
-def _b64url_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def session_arn_from_id_token(id_token: str) -> str:
     """The login session ARN (``sub`` claim) of an id token.
 
@@ -121,19 +117,12 @@ def session_arn_from_id_token(id_token: str) -> str:
     Raises:
         InvalidRequestError: the token is not a JWT with a string ``sub``.
     """
-    parts = id_token.split(".")
-    try:
-        if len(parts) != 3:
-            raise ValueError("not a compact JWT")
-        claims = json.loads(_b64url_decode(parts[1]))
-        subject = claims["sub"]
-        if not isinstance(subject, str) or not subject:
-            raise ValueError("no subject")
-    except (ValueError, KeyError, TypeError, binascii.Error):
+    arn = subject(id_token)
+    if arn is None:
         raise InvalidRequestError(
             "AWS Sign-In returned an identity token this app cannot read. Please report this problem."
-        ) from None
-    return subject
+        )
+    return arn
 
 
 def _identity_from_arn(arn: str) -> Identity:

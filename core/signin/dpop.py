@@ -23,10 +23,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from core.domain.errors import SignInRequired
-
-DAMAGED_KEY = "DAMAGED_KEY"
-"""``SignInRequired.reason`` when a stored key cannot be loaded."""
+from core.domain.errors import DAMAGED_KEY, SignInRequired
 
 _DAMAGED_KEY_MESSAGE = (
     "The saved proof-of-possession key of this session is damaged, so the session can no longer be "

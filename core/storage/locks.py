@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.domain.errors import TransientServiceError
+from core.domain.errors import LoginTrayError, TransientServiceError
 from core.storage.atomic import ensure_private_dir
 from core.storage.paths import AppPaths
 
@@ -35,12 +36,52 @@ async def acquire_off_loop(lock: filelock.BaseFileLock, wait_seconds: float) -> 
         raise
 
 
-def session_file_lock(paths: AppPaths, session_id: str) -> filelock.BaseFileLock:
-    """The (not yet taken) inter-process lock of one session."""
+def file_lock(lock_file: Path) -> filelock.BaseFileLock:
+    """The (not yet taken) inter-process lock ``lock_file``, in a private directory.
+
+    ``thread_local=False``: a lock taken in a worker thread may be released from another.
+    """
     import filelock  # deferred: ~20 ms to import, not needed until something is refreshed or written
 
-    ensure_private_dir(paths.locks_dir)
-    return filelock.FileLock(paths.session_lock(session_id), thread_local=False)
+    ensure_private_dir(lock_file.parent)
+    return filelock.FileLock(lock_file, thread_local=False)
+
+
+def session_file_lock(paths: AppPaths, session_id: str) -> filelock.BaseFileLock:
+    """The (not yet taken) inter-process lock of one session."""
+    return file_lock(paths.session_lock(session_id))
+
+
+@contextlib.contextmanager
+def held_file_lock(
+    lock_file: Path,
+    timeout: float,
+    *,
+    timed_out: Callable[[], LoginTrayError],
+    unavailable: Callable[[OSError], LoginTrayError] | None = None,
+) -> Iterator[None]:
+    """Hold the inter-process lock ``lock_file``, waiting up to ``timeout`` seconds (blocking).
+
+    Raises:
+        LoginTrayError: ``timed_out()`` when another process held it that long;
+            ``unavailable(exc)`` when the lock file cannot be created (without
+            ``unavailable`` the OSError itself).
+    """
+    import filelock
+
+    try:
+        lock = file_lock(lock_file)
+        lock.acquire(timeout=timeout)
+    except filelock.Timeout:  # before OSError: Timeout is a TimeoutError
+        raise timed_out() from None
+    except OSError as exc:
+        if unavailable is None:
+            raise
+        raise unavailable(exc) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 async def acquire_session_lock(paths: AppPaths, session_id: str, wait_seconds: float) -> filelock.BaseFileLock | None:
@@ -66,17 +107,12 @@ def held_session_lock(paths: AppPaths, timeout: float, session_id: str) -> Itera
     Raises:
         TransientServiceError: another process held it for longer.
     """
-    import filelock
-
-    lock = session_file_lock(paths, session_id)
-    try:
-        lock.acquire(timeout=timeout)
-    except filelock.Timeout:
-        raise TransientServiceError(
+    with held_file_lock(
+        paths.session_lock(session_id),
+        timeout,
+        timed_out=lambda: TransientServiceError(
             f"Another aws-login-tray process has been holding this session's lock for {timeout:.0f} s; "
             "try again in a moment."
-        ) from None
-    try:
+        ),
+    ):
         yield
-    finally:
-        lock.release()

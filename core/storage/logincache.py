@@ -27,13 +27,12 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_private_key
 
-from core.domain.errors import CacheFileError, SignInRequired
+from core.domain.errors import DAMAGED_KEY, CacheFileError, SignInRequired
 from core.domain.model import Credentials, SessionSecrets
+from core.domain.timefmt import utc_stamp
 from core.storage.atomic import atomic_write_bytes, read_regular_file
 
 TOKEN_TYPE = "aws_sigv4"  # noqa: S105 - a token kind, not a secret
-EXPIRES_AT_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-DAMAGED_KEY = "DAMAGED_KEY"
 DAMAGED_KEY_MESSAGE = "This session's key was saved damaged by the AWS CLI, so it can never refresh: sign in again."
 
 _REQUIRED_TOP = ("accessToken", "clientId", "refreshToken", "dpopKey")
@@ -52,13 +51,6 @@ class LoginCacheEntry:
 def cache_file_path(cache_dir: Path, session_arn: str) -> Path:
     """The cache file of a login session: SHA-256 hex of the ARN plus ``.json``."""
     return cache_dir / (hashlib.sha256(session_arn.encode("utf-8")).hexdigest() + ".json")
-
-
-def format_expires_at(moment: datetime) -> str:
-    """``YYYY-MM-DDTHH:MM:SSZ`` in UTC, as the CLI writes it."""
-    if moment.tzinfo is None:
-        raise ValueError("expiry times must be timezone-aware")
-    return moment.astimezone(UTC).strftime(EXPIRES_AT_FORMAT)
 
 
 def parse_expires_at(text: str) -> datetime:
@@ -197,7 +189,7 @@ def write_login_cache(path: Path, entry: LoginCacheEntry) -> None:
             "secretAccessKey": creds.secret_access_key,
             "sessionToken": creds.session_token,
             "accountId": creds.account_id,
-            "expiresAt": format_expires_at(creds.expires_at),
+            "expiresAt": utc_stamp(creds.expires_at),
         }
     )
     data.update(

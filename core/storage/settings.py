@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from core.domain.errors import ConfigFileError
 from core.domain.model import CredentialMode
-from core.storage.atomic import make_private_dirs, read_regular_file
+from core.storage.atomic import atomic_write_json, read_regular_file
 
 SETTINGS_VERSION = 1
 MAX_LEAD_MINUTES = 1_000_000
@@ -128,18 +126,8 @@ def _settings_from(raw: dict[str, Any]) -> Settings:
 
 
 def save_settings(path: Path, settings: Settings) -> None:
-    """Write settings atomically (temp file, fsync, rename), mode 0600."""
+    """Write settings atomically and privately (:func:`core.storage.atomic.atomic_write_json`)."""
     payload = asdict(settings)
     payload["version"] = SETTINGS_VERSION
     payload["expiry_lead_minutes"] = list(settings.expiry_lead_minutes)
-    make_private_dirs(path.parent)
-    fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(payload, handle, indent=2, sort_keys=True)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_json(path, payload)

@@ -42,7 +42,9 @@ from typing import Any
 from core.domain.errors import CacheFileError, ConfigFileError
 from core.domain.events import EventBus, EventKind, SessionEvent
 from core.domain.model import CredentialMode, Credentials, Identity, RefreshRecord, Session, SessionState
-from core.storage.atomic import atomic_write_json, ensure_private_dir, read_regular_file
+from core.domain.timefmt import utc_stamp
+from core.storage.atomic import atomic_write_json, read_regular_file
+from core.storage.locks import held_file_lock
 from core.storage.paths import AppPaths, is_session_id
 
 log = logging.getLogger(__name__)
@@ -61,11 +63,6 @@ MIGRATIONS: dict[int, Migration] = {}
 Future formats add a step here; :func:`migrate` applies them in order, so a
 file several versions old is upgraded one step at a time.
 """
-
-
-def format_time(value: datetime) -> str:
-    """UTC ISO 8601 with a ``Z`` and seconds precision."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def format_precise(value: datetime) -> str:
@@ -226,7 +223,7 @@ def credentials_to_json(credentials: Credentials) -> dict[str, Any]:
         "AccessKeyId": credentials.access_key_id,
         "SecretAccessKey": credentials.secret_access_key,
         "SessionToken": credentials.session_token,
-        "Expiration": format_time(credentials.expires_at),
+        "Expiration": utc_stamp(credentials.expires_at),
         "AccountId": credentials.account_id,
     }
 
@@ -270,20 +267,15 @@ class SessionStore:
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the inter-process lock every writer of ``sessions.json`` takes."""
-        import filelock  # deferred: ~20 ms to import, and the tray shows its icon before any write
-
-        ensure_private_dir(self.paths.locks_dir)
-        lock = filelock.FileLock(self.paths.locks_dir / "sessions.lock", thread_local=False)
-        try:
-            lock.acquire(timeout=LOCK_TIMEOUT)
-        except filelock.Timeout as exc:
-            raise ConfigFileError(
-                f"Another aws-login-tray process has held {lock.lock_file} for {LOCK_TIMEOUT:.0f} s; try again."
-            ) from exc
-        try:
+        lock_file = self.paths.locks_dir / "sessions.lock"
+        with held_file_lock(
+            lock_file,
+            LOCK_TIMEOUT,
+            timed_out=lambda: ConfigFileError(
+                f"Another aws-login-tray process has held {lock_file} for {LOCK_TIMEOUT:.0f} s; try again."
+            ),
+        ):
             yield
-        finally:
-            lock.release()
 
     def load(self) -> StoreState:
         """Read the sessions file; a missing file is an empty store.

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from core.domain.errors import RoleError, RoleRefused, SessionNotFound, SignInRequired
 from core.domain.events import EventBus, EventKind, SessionEvent
-from core.domain.model import Credentials, Session, SessionState
+from core.domain.model import Credentials, Session
 from core.domain.roles import (
     MAX_CHAINED_DURATION,
     RoleArn,
@@ -121,7 +121,7 @@ class InMemoryRoles:
     async def make_active(self, name: str) -> None:
         role = self._get(name)
         session = self._session(role.session_id)
-        if session.state in (SessionState.NEEDS_SIGN_IN, SessionState.ENDED):
+        if not session.state.live:
             raise SignInRequired(f"The session of profile {session.profile_name} needs a new sign-in.", "PREVIEW")
         self._set_active_session(session.id)
         self._active = name

@@ -146,7 +146,7 @@ class InMemorySessionService:
 
     async def refresh(self, session_id: str) -> Session:
         session = self._get(session_id)
-        if session.state in (SessionState.NEEDS_SIGN_IN, SessionState.ENDED):
+        if not session.state.live:
             return session  # only a new sign-in brings it back
         now = self.now()
         session = session.evolve(

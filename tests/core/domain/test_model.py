@@ -87,3 +87,21 @@ def test_session_remaining_times_never_go_negative() -> None:
     assert session.credentials_remaining(start + timedelta(minutes=20)) == timedelta(0)
     assert session.evolve(state=SessionState.ENDED).state is SessionState.ENDED
     assert session.state is SessionState.FRESH
+
+
+@pytest.mark.parametrize(
+    ("state", "live"),
+    [
+        (SessionState.FRESH, True),
+        (SessionState.REFRESHING, True),
+        (SessionState.RETRYING, True),
+        (SessionState.NEEDS_SIGN_IN, False),
+        (SessionState.ENDED, False),
+        (SessionState.SIGNED_OUT, False),
+    ],
+)
+def test_a_session_is_live_until_only_a_new_sign_in_brings_it_back(state: SessionState, live: bool) -> None:
+    from tests.doubles.sessions import build_session
+
+    assert state.live is live
+    assert build_session(state=state).state.live is live

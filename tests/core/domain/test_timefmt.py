@@ -67,3 +67,15 @@ def test_hours_change_once_a_minute_and_an_ended_countdown_never() -> None:
     assert next_countdown_change(timedelta(seconds=0.5)) is None
     assert next_countdown_change(timedelta(seconds=-3)) is None
     assert next_countdown_change(None) is None
+
+
+def test_utc_stamps_are_utc_to_the_second_and_refuse_naive_times() -> None:
+    from datetime import UTC, datetime, timezone
+
+    from core.domain.timefmt import utc_stamp
+
+    berlin = timezone(timedelta(hours=1))
+    assert utc_stamp(datetime(2026, 3, 1, 13, 0, 59, 999_999, tzinfo=berlin)) == "2026-03-01T12:00:59Z"
+    assert utc_stamp(datetime(2026, 3, 1, 12, tzinfo=UTC)) == "2026-03-01T12:00:00Z"
+    with pytest.raises(ValueError, match="timezone"):
+        utc_stamp(datetime(2026, 3, 1, 12))

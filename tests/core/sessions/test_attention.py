@@ -9,7 +9,7 @@ import pytest
 
 from core.domain.errors import SignInRequired, TransientServiceError
 from core.domain.model import SessionState
-from core.sessions.attention import Attention, attention_of, is_live, next_attempt_in, overall_attention
+from core.sessions.attention import Attention, attention_of, next_attempt_in, overall_attention
 from core.storage.store import session_from_json, session_to_json
 from tests.doubles.manager_rig import make_rig
 
@@ -82,7 +82,7 @@ def test_the_worst_session_decides_and_dead_sessions_need_a_sign_in() -> None:
             await rig.manager.refresh(second.id)
         dead = rig.manager.table.get(second.id)
         assert dead is not None
-        assert not is_live(dead)
+        assert not dead.state.live
         assert overall_attention(rig.manager.sessions(), now, (30, 5)) is Attention.SIGN_IN
 
     run(scenario())

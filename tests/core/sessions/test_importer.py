@@ -9,10 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from core.awsconfig.writer import AwsConfigWriter, ProfileSpec
-from core.domain.errors import ConfigFileError, SignInRequired
+from core.domain.errors import DAMAGED_KEY, ConfigFileError, SignInRequired
 from core.sessions.importer import (
     DAMAGED_CACHE,
-    DAMAGED_KEY,
     EXPIRED,
     MISSING_CACHE,
     discover,

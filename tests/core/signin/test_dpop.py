@@ -13,8 +13,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from core.domain.errors import SignInRequired
-from core.signin.dpop import DAMAGED_KEY, DpopKey, jwk_thumbprint
+from core.domain.errors import DAMAGED_KEY, SignInRequired
+from core.signin.dpop import DpopKey, jwk_thumbprint
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 TOKEN_URL = "https://us-east-1.signin.aws.amazon.com/v1/token"

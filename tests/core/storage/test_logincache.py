@@ -17,9 +17,8 @@ from botocore.exceptions import LoginTokenLoadError
 from botocore.utils import generate_login_cache_key
 
 from core.awsconfig.writer import AwsConfigWriter, ProfileSpec
-from core.domain.errors import CacheFileError, SignInRequired
+from core.domain.errors import DAMAGED_KEY, CacheFileError, SignInRequired
 from core.storage.logincache import (
-    DAMAGED_KEY,
     LoginCacheEntry,
     cache_file_path,
     read_login_cache,

@@ -432,7 +432,7 @@ class RefreshEngine:
                     return await self._adopt(session, latest)
             secrets = await asyncio.to_thread(secret_store.load, session)
             # Spend the token only if its successor can be stored.
-            await asyncio.to_thread(self.keeper.check_ready, session, secret_store)
+            await asyncio.to_thread(self.keeper.check_ready, secret_store)
         except SecretStoreUnavailable as exc:
             self._retry(session, exc)
         except SignInRequired as exc:

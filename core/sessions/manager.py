@@ -10,10 +10,8 @@ manager takes a cheap look (one ``stat``) at ``sessions.json`` and reloads it
 when another process (the CLI, the agent, another tray) changed it, so every
 front end sees the same sessions with or without the tray running.
 
-Order of writes after a sign-in: secrets, credentials, metadata, then the
-session's profile and (for the first session, or when none is active) the
-active profile. A failure part-way leaves nothing that points at missing
-secrets.
+A sign-in checks its inputs and stores before the browser opens, writes secrets,
+credentials, metadata, then the profiles, and undoes itself if a step fails.
 """
 
 from __future__ import annotations
@@ -272,9 +270,9 @@ class SessionManager:
             if slot_owner is None:
                 await asyncio.to_thread(self.profiles.writer.check_available, profile_name)
         await asyncio.to_thread(safeguards.check_config_writable, self.profiles.writer)
-        if mode is CredentialMode.CREDENTIAL_PROCESS:
-            # A keyring that cannot take the token would waste the whole browser sign-in.
-            await asyncio.to_thread(self._secret_store_for_settings(self._settings).probe)
+        cache = mode is CredentialMode.LOGIN_SESSION  # a store that cannot take the token wastes the sign-in
+        store = self._login_cache_store if cache else self.store_for_settings(self._settings)
+        await asyncio.to_thread(self.engine.keeper.check_ready, store)
         client = self._client(region)
         if remote:
             if self.code_prompt is None:

@@ -70,7 +70,7 @@ class TokenKeeper:
         """The sessions whose token this process holds in memory."""
         return [held.session for held in self._held.values()]
 
-    def check_ready(self, session: Session, store: SecretStore) -> None:
+    def check_ready(self, store: SecretStore) -> None:
         """Check that a new token and credentials could be written now.
 
         Raises:

@@ -17,12 +17,14 @@ from cli.errors import error_message, exit_code_for
 from cli.main import main
 from core.domain.errors import ConfigFileError
 from core.domain.model import CredentialMode, Identity, Session, session_id_for
+from core.storage.logincache import cache_file_path, write_login_cache
 from core.storage.paths import AppPaths
 from core.storage.settings import load_settings
 from core.storage.store import SessionStore, StoreState
 from credproc import fastpath
 from credproc.command import credential_process_command
 from credproc.exitcodes import ExitCode
+from tests.doubles.logincache import make_entry
 
 ARN = "arn:aws:sts::111122223333:assumed-role/Admin/alice"
 
@@ -166,3 +168,35 @@ def test_a_disk_error_names_the_file_with_the_file_exit_code() -> None:
     assert exit_code_for(exc) == ExitCode.FILE_ERROR
     assert "/data/app/sessions.json" in error_message(exc)
     assert "Unexpected" not in error_message(exc)
+
+
+def test_login_with_a_bad_region_is_a_usage_error_before_any_browser(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Case 7 at the terminal: exit 2, no browser, nothing stored."""
+    opened: list[str] = []
+    monkeypatch.setattr(Cli, "open_browser", lambda self, url: opened.append(url))
+    for region in ("nonsense", "US-EAST-1"):
+        code, _, err = run_cli("login", "--region", region, "--profile", "p1")
+        assert code == ExitCode.USAGE, err
+        assert "not an AWS Region name" in err
+        assert "Unexpected" not in err
+    assert opened == []
+    assert not AppPaths.from_environment().sessions_file.exists()
+
+
+def test_a_login_cache_dated_year_1_is_named_on_import() -> None:
+    """Case 9: ``import`` of a cache file whose expiry is year 1 is a clear per-profile error, not OverflowError."""
+    paths = AppPaths.from_environment()
+    arn = "arn:aws:sts::555566667777:assumed-role/Imported/alice"
+    write_login_cache(cache_file_path(paths.login_cache_dir, arn), make_entry())
+    cache = cache_file_path(paths.login_cache_dir, arn)
+    document = json.loads(cache.read_text())
+    document["accessToken"]["expiresAt"] = "0001-01-01T00:00:00+01:00"
+    cache.write_text(json.dumps(document))
+    paths.aws_config_file.write_text(f"[profile imported]\nlogin_session = {arn}\nregion = eu-west-1\n")
+    before = cache.read_bytes()
+    code, _, err = run_cli("import")
+    assert code == ExitCode.SIGN_IN_REQUIRED, err  # the importer's answer to a cache it cannot use
+    assert str(cache) in err
+    assert "expiresAt" in err
+    assert "Unexpected" not in err
+    assert cache.read_bytes() == before

@@ -14,6 +14,7 @@ import pytest
 from cli.context import Cli
 from cli.main import main
 from core.domain.errors import ConfigFileError, InvalidInput, ProfileConflict, SecretsLeftBehind, SecretStoreUnavailable
+from core.domain.model import CredentialMode
 from core.sessions.manager import SessionManager
 from core.sessions.service import SessionService
 from core.storage.secrets import keyring_username
@@ -198,3 +199,16 @@ def test_logout_with_a_locked_keyring_says_what_stayed_and_removes_it_later(monk
 
 def test_a_sign_out_left_behind_is_a_secret_store_error() -> None:
     assert issubclass(SecretsLeftBehind, SecretStoreUnavailable)
+
+
+def test_a_login_cache_that_cannot_be_written_stops_a_login_session_sign_in_before_the_browser() -> None:
+    async def scenario() -> None:
+        rig = make_rig()
+        cache = rig.paths.login_cache_dir
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text("a file where the login cache directory goes")
+        with pytest.raises(SecretStoreUnavailable, match="login cache"):
+            await rig.manager.sign_in("eu-west-1", "p1", credential_mode=CredentialMode.LOGIN_SESSION)
+        assert rig.opened == []
+
+    asyncio.run(scenario())

@@ -102,8 +102,12 @@ def _drawn(colour: str, size: int, ratio: float) -> QPixmap:
 
 
 def _icon_from(path: Path, fallback_colour: str) -> QIcon:
-    icon = QIcon()
     usable = path.is_file() and QSvgRenderer(str(path)).isValid()
+    if usable:
+        lazy = QIcon(str(path))  # Qt's SVG icon engine draws each size when first asked for it
+        if not lazy.isNull():
+            return lazy
+    icon = QIcon()
     for size in SIZES:
         for ratio in (1.0, 2.0):
             icon.addPixmap(_render(path, size, ratio) if usable else _drawn(fallback_colour, size, ratio))

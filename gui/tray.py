@@ -72,6 +72,7 @@ class TrayController(QObject):
         self.session_actions: dict[str, QAction] = {}
         self.active_id: str | None = None
         self.roles = TrayRoles(actions, self)
+        self._shown: tuple[object, ...] | None = None
         self._list_roles = list_roles
         self.status = TrayStatus.EMPTY
         self._icon_key: tuple[TrayStatus, str] | None = None
@@ -169,17 +170,23 @@ class TrayController(QObject):
 
     # -- rendering -----------------------------------------------------------------
     def rebuild(self) -> None:
-        """Rebuild the menu from core's current snapshots."""
+        """Rebuild the menu from core's current snapshots (only re-render it when none of them changed)."""
         sessions = self._service.sessions()
         self.active_id = self._service.active_session_id()
+        roles = self._service.role_profiles.list_roles() if sessions and self._list_roles else []
+        active_role = self.roles.active_role()
+        shown = (tuple(sessions), self.active_id, tuple(roles), active_role, self._actions.sign_in_running,
+                 self._service.can_add_session(), self._service.settings())  # fmt: skip
+        if shown == self._shown:  # e.g. "refreshing" events, which change no snapshot
+            self.tick()
+            return
+        self._shown = shown
         self.menu.clear()
         self.manage_menu.clear()
         for action in self.session_actions.values():
             action.deleteLater()
         self.session_actions = {}
         self.roles.clear()
-        roles = self._service.role_profiles.list_roles() if sessions and self._list_roles else []
-        active_role = self.roles.active_role()
 
         if not sessions:
             empty = self.menu.addAction("No sessions yet: choose “Sign in…”")

@@ -1,27 +1,34 @@
 """DPoP (RFC 9449) proofs with one EC P-256 key per login session.
 
 AWS Sign-In binds every refresh token to the RFC 7638 thumbprint of the key
-that asked for it, so a session keeps its key for its whole life. The key is
-stored as a SEC1 ``EC PRIVATE KEY`` PEM, the format of the ``dpopKey`` field
-of the AWS CLI's login cache, so sessions can move between the two.
+that asked for it, so a session keeps its key for its whole life
+(docs/protocol.md §3.1). The key is stored as a SEC1 ``EC PRIVATE KEY`` PEM,
+the format of the ``dpopKey`` field of the AWS CLI's login cache, so
+sessions can move between the two.
 
-All cryptography is done by the ``cryptography`` package; this module only
-arranges bytes into the JOSE shapes.
+The JOSE work is joserfc's: the public JWK (coordinates always 32 bytes),
+the compact JWS signed ES256 with a raw ``r||s`` signature, and the RFC 7638
+thumbprint. joserfc is the JOSE library of the authlib project; authlib's
+own ``authlib.jose`` is deprecated in its favour and warns on import, so the
+client uses it and authlib only for PKCE (:mod:`core.signin.pkce`). Keys are
+generated and loaded with ``cryptography``. The emulator checks proofs with
+its own code on ``cryptography`` alone, so client and judge share no JOSE
+code.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
 
 from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from joserfc import jws
+from joserfc.jwk import ECKey
+from joserfc.jwk import thumbprint as rfc7638_thumbprint
 
 from core.domain.errors import DAMAGED_KEY, SignInRequired
 
@@ -30,20 +37,12 @@ _DAMAGED_KEY_MESSAGE = (
     "refreshed. Sign in again to continue."
 )
 
-_COORDINATE_BYTES = 32
-"""P-256 coordinates and signature halves are 32 bytes each."""
-
 _THUMBPRINT_MEMBERS: Mapping[str, tuple[str, ...]] = {
     "EC": ("crv", "kty", "x", "y"),
     "RSA": ("e", "kty", "n"),
     "oct": ("k", "kty"),
 }
 """RFC 7638 section 3.2: the required members per key type, in lexicographic order."""
-
-
-def b64url(data: bytes) -> str:
-    """base64url without ``=`` padding (RFC 7515 section 2)."""
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
 def _compact_json(value: Mapping[str, object]) -> bytes:
@@ -65,19 +64,19 @@ def jwk_thumbprint(jwk: Mapping[str, str]) -> str:
     missing = [name for name in members if name not in jwk]
     if missing:
         raise ValueError(f"JWK lacks required members: {', '.join(missing)}")
-    canonical = _compact_json({name: jwk[name] for name in members})
-    return b64url(hashlib.sha256(canonical).digest())
+    return str(rfc7638_thumbprint({name: jwk[name] for name in members}))
 
 
 class DpopKey:
     """The EC P-256 key of one login session, and the DPoP proofs it signs."""
 
-    __slots__ = ("_private",)
+    __slots__ = ("_private", "_signer")
 
     def __init__(self, private_key: ec.EllipticCurvePrivateKey) -> None:
         if not isinstance(private_key.curve, ec.SECP256R1):
             raise ValueError("a DPoP key for AWS Sign-In must be on the P-256 curve")
         self._private = private_key
+        self._signer = ECKey.import_key(private_key)
 
     def __repr__(self) -> str:
         return f"DpopKey(thumbprint={self.thumbprint()!r})"
@@ -112,14 +111,9 @@ class DpopKey:
         ).decode("ascii")
 
     def public_jwk(self) -> dict[str, str]:
-        """The public key as a JWK, with both coordinates always 32 bytes long."""
-        numbers = self._private.public_key().public_numbers()
-        return {
-            "kty": "EC",
-            "crv": "P-256",
-            "x": b64url(numbers.x.to_bytes(_COORDINATE_BYTES, "big")),
-            "y": b64url(numbers.y.to_bytes(_COORDINATE_BYTES, "big")),
-        }
+        """The public key as a JWK (``kty``, ``crv``, ``x``, ``y``), both coordinates always 32 bytes long."""
+        public = self._signer.as_dict(private=False)
+        return {name: str(public[name]) for name in ("kty", "crv", "x", "y")}
 
     def thumbprint(self) -> str:
         """The RFC 7638 thumbprint of the public key (what ``cnf.jkt`` binds to)."""
@@ -139,8 +133,4 @@ class DpopKey:
         """
         header = {"typ": "dpop+jwt", "alg": "ES256", "jwk": self.public_jwk()}
         payload = {"htm": htm, "htu": htu, "iat": int(now.timestamp()), "jti": str(uuid.uuid4())}
-        signing_input = f"{b64url(_compact_json(header))}.{b64url(_compact_json(payload))}"
-        der = self._private.sign(signing_input.encode("ascii"), ec.ECDSA(hashes.SHA256()))
-        r, s = decode_dss_signature(der)
-        signature = r.to_bytes(_COORDINATE_BYTES, "big") + s.to_bytes(_COORDINATE_BYTES, "big")
-        return f"{signing_input}.{b64url(signature)}"
+        return str(jws.serialize_compact(header, _compact_json(payload), self._signer, algorithms=["ES256"]))

@@ -2,17 +2,18 @@
 
 AWS Sign-In spells the S256 method ``SHA-256`` in the authorize URL; the
 challenge itself is the RFC's S256: base64url(SHA-256(verifier)) without
-``=`` padding.
+``=`` padding (docs/protocol.md §2). authlib computes it and draws the
+verifier; this module only fixes the length AWS expects and names the method.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import secrets
 import string
 import uuid
 from dataclasses import dataclass, field
+
+from authlib.common.security import generate_token
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 UNRESERVED = string.ascii_letters + string.digits + "-._~"
 """The characters RFC 7636 allows in a code verifier."""
@@ -25,20 +26,19 @@ CHALLENGE_METHOD = "SHA-256"
 
 
 def make_verifier(length: int = VERIFIER_LENGTH) -> str:
-    """A fresh code verifier of ``length`` unreserved characters from :mod:`secrets`.
+    """A fresh code verifier of ``length`` letters and digits (unreserved characters), from the OS's CSPRNG.
 
     Raises:
         ValueError: ``length`` is outside RFC 7636's 43..128.
     """
     if not 43 <= length <= 128:
         raise ValueError("a PKCE code verifier has 43 to 128 characters")
-    return "".join(secrets.choice(UNRESERVED) for _ in range(length))
+    return str(generate_token(length))
 
 
 def s256_challenge(verifier: str) -> str:
     """The S256 code challenge of ``verifier``: base64url(SHA-256), no padding."""
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+    return str(create_s256_code_challenge(verifier))
 
 
 def make_state() -> str:

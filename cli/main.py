@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from cli.commands.agent import cmd_agent
-from cli.commands.awsconfig import cmd_doctor, cmd_import
+from cli.commands.awsconfig import cmd_doctor, cmd_import, cmd_undo_config
 from cli.commands.credentials import cmd_env, cmd_exec
 from cli.commands.desktop import cmd_desktop
 from cli.commands.roles import add_role_commands
@@ -100,12 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("command", nargs=argparse.REMAINDER, metavar="-- CMD ...")
     p.set_defaults(handler=cmd_exec)
 
-    p = add("doctor", "Check the AWS config, token cache and keyring; --fix repairs what it can.")
-    p.add_argument("--fix", nargs="*", metavar="PROFILE", help="repair (only these profiles, if named)")
-    p.set_defaults(handler=cmd_doctor)
-
-    p = add("import", "Adopt the sessions `aws login` left in ~/.aws/login/cache.")
-    p.set_defaults(handler=cmd_import)
+    _add_config_commands(add)
 
     p = add("agent", "Refresh every session in the foreground, without the tray (for a systemd user unit).")
     p.set_defaults(handler=cmd_agent)
@@ -118,6 +113,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("value", metavar="VALUE", nargs="?")
     p.set_defaults(handler=cmd_settings)
     return parser
+
+
+def _add_config_commands(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    """The AWS config and what ``aws login`` left: ``doctor``, ``import``, ``undo-config``."""
+    p = add("doctor", "Check the AWS config, token cache and keyring; --fix repairs what it can.")
+    p.add_argument("--fix", nargs="*", metavar="PROFILE", help="repair (only these profiles, if named)")
+    p.set_defaults(handler=cmd_doctor)
+
+    p = add("import", "Adopt the sessions `aws login` left in ~/.aws/login/cache.")
+    p.set_defaults(handler=cmd_import)
+
+    p = add("undo-config", "Undo aws-login-tray's last change to ~/.aws/config (restores the copy kept before it).")
+    p.set_defaults(handler=cmd_undo_config)
 
 
 def _add_desktop_commands(add: Callable[[str, str], argparse.ArgumentParser]) -> None:

@@ -1,4 +1,4 @@
-"""``doctor`` and ``import``: the AWS config and what ``aws login`` left behind."""
+"""``doctor``, ``import`` and ``undo-config``: the AWS config and what ``aws login`` left behind."""
 
 from __future__ import annotations
 
@@ -24,6 +24,17 @@ async def cmd_doctor(cli: Cli, args: argparse.Namespace) -> int:
     fix = args.fix is not None
     result = await asyncio.to_thread(doctor.run_cli, cli.paths, fix=fix, profiles=list(args.fix or []), out=cli.stdout)
     return ExitCode.OK if result == 0 else ExitCode.FAILURE
+
+
+async def cmd_undo_config(cli: Cli, args: argparse.Namespace) -> int:
+    """Put the AWS config back as it was before aws-login-tray's last change to it (one step)."""
+    from core.awsconfig.writer import AwsConfigWriter
+
+    writer = AwsConfigWriter(cli.paths.aws_config_file, cli.paths.locks_dir / "aws-config.lock")
+    await asyncio.to_thread(writer.undo)
+    cli.say(f"Restored {cli.paths.aws_config_file} as it was before aws-login-tray's last change to it.")
+    cli.note(f"Profiles of sessions that are still signed in are written again by the next `{PROG} use` or sign-in.")
+    return ExitCode.OK
 
 
 async def _follow_aws_login(cli: Cli) -> bool:

@@ -40,6 +40,3 @@ BrowserOpener = Callable[[str], None]
 
 CodePrompt = Callable[[str], Awaitable[str]]
 """Shows the cross-device sign-in ``url`` and returns the verification code the user pasted."""
-
-RegionPrompt = Callable[[], Awaitable[str]]
-"""Asks which AWS Region to sign in to (the first time, like ``aws login``)."""

@@ -13,8 +13,7 @@ Two kinds of file, both private and written atomically (:mod:`core.storage.atomi
   A damaged file is reported (:class:`~core.domain.errors.ConfigFileError` naming
   it) and never overwritten: every change is a read-modify-write under an
   inter-process lock, so a file that cannot be read cannot be replaced by
-  accident. :meth:`SessionStore.move_aside_corrupt` keeps a copy when the
-  user chooses to start over.
+  accident. The error tells the user how to start over: move the file away.
 * ``credentials/<id>.json``: the session's current short-lived credentials in
   the ``credential_process`` Version 1 shape plus ``AccountId``, so that
   ``credential-process`` only has to print a file.
@@ -32,7 +31,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -337,20 +335,6 @@ class SessionStore:
                 "sessions": [session_to_json(s) for s in state.sessions],
             },
         )
-
-    def move_aside_corrupt(self) -> Path:
-        """Keep a damaged sessions file as ``sessions.json.corrupt[-N]`` and start empty.
-
-        Only for an explicit user decision; returns where the old file went.
-        """
-        target = self.path.with_name(self.path.name + ".corrupt")
-        counter = 1
-        while target.exists():
-            target = self.path.with_name(f"{self.path.name}.corrupt-{counter}")
-            counter += 1
-        os.replace(self.path, target)
-        log.warning("moved damaged sessions file to %s", target)
-        return target
 
     # -- short-lived credentials -------------------------------------------------
 

@@ -92,7 +92,18 @@ def two() -> Harness:
 def test_help_lists_every_command_and_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--help"]) == 0
     out = capsys.readouterr().out
-    for command in ("login", "list", "use", "refresh", "logout", "credential-process", "env", "exec", "doctor"):
+    for command in (
+        "login",
+        "list",
+        "use",
+        "refresh",
+        "logout",
+        "credential-process",
+        "env",
+        "exec",
+        "doctor",
+        "undo-config",
+    ):
         assert command in out
     assert "exit codes:" in out
     assert "needs a browser sign-in" in out

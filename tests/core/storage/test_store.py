@@ -103,18 +103,6 @@ def test_old_formats_are_migrated_step_by_step(store: SessionStore, monkeypatch:
     assert loaded.sessions[0].region == "ap-south-1"
 
 
-def test_move_aside_keeps_the_damaged_copy(store: SessionStore) -> None:
-    store.path.parent.mkdir(parents=True, exist_ok=True)
-    store.path.write_text("{broken")
-    first = store.move_aside_corrupt()
-    store.path.write_text("{broken again")
-    second = store.move_aside_corrupt()
-    assert first.read_text() == "{broken"
-    assert second.read_text() == "{broken again"
-    assert first != second
-    assert store.load() == StoreState()
-
-
 def test_credentials_file_is_credential_process_v1_plus_account(store: SessionStore) -> None:
     creds = Credentials("ASIAKEY", "s3cret", "tok", START + timedelta(minutes=15, microseconds=5), "111122223333")
     store.write_credentials("abc123", creds)

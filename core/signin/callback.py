@@ -1,7 +1,7 @@
 """The one-shot loopback listener that receives the browser's authorization answer.
 
 AWS Sign-In redirects the browser to ``http://127.0.0.1:{port}/oauth/callback``
-with ``code`` and ``state`` (or ``error``). The listener:
+with ``code`` and ``state`` (or ``error``; docs/protocol.md §2). The listener:
 
 * binds 127.0.0.1 only, on a random port;
 * accepts exactly one GET of ``/oauth/callback`` whose ``state`` matches

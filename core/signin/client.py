@@ -315,7 +315,7 @@ class SigninClient:
         return f"{parts.scheme}://{parts.netloc}"
 
     def authorize_url(self, client_id: str, pkce: PkceSet, redirect_uri: str) -> str:
-        """The ``/v1/authorize`` URL for one sign-in (PROTOCOL section 1)."""
+        """The ``/v1/authorize`` URL for one sign-in (docs/protocol.md §2)."""
         query = urlencode(
             [
                 ("response_type", "code"),

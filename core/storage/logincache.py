@@ -2,7 +2,7 @@
 
 One JSON file per login session in ``~/.aws/login/cache`` (or
 ``$AWS_LOGIN_CACHE_DIRECTORY``), named by the lower-case hex SHA-256 of the
-session ARN plus ``.json``::
+session ARN plus ``.json`` (docs/protocol.md §6.2)::
 
     {"accessToken": {"accessKeyId", "secretAccessKey", "sessionToken",
                      "accountId", "expiresAt": "YYYY-MM-DDTHH:MM:SSZ"},

@@ -253,7 +253,7 @@ def test_damaged_key_asks_for_a_sign_in_without_calling_aws(client: SigninClient
     assert pointed.tokens()["requests"] == requests_before
 
 
-# -- errors of PROTOCOL section 3 ------------------------------------------------------------
+# -- errors of docs/protocol.md §4 -----------------------------------------------------------
 
 
 @pytest.mark.parametrize(("fault", "status"), [("500", 500), ("429", 429)])

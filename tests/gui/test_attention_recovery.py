@@ -13,27 +13,13 @@ from core.domain.errors import TransientServiceError
 from core.domain.events import EventKind, SessionEvent
 from core.domain.model import Session, SessionState
 from gui.actions import SessionActions
-from gui.icons import IconSet, TrayStatus
+from gui.icons import TrayStatus
 from gui.notify import Notifier
 from gui.switcher import SwitcherWindow
-from gui.tray import TrayController
 from tests.doubles.clock import ManualClock
 from tests.doubles.front_end import RecordingBackend, RecordingSink
 from tests.doubles.session_service import RecordingSessionService
-
-
-def make_tray(actions: SessionActions) -> TrayController:
-    return TrayController(
-        actions, IconSet(), open_switcher=lambda: None, open_settings=lambda: None, quit_app=lambda: None
-    )
-
-
-def make_switcher(qtbot: QtBot, service: RecordingSessionService, actions: SessionActions) -> SwitcherWindow:
-    window = SwitcherWindow(actions)
-    qtbot.addWidget(window)
-    service.events.subscribe(window.on_event)
-    window.present()
-    return window
+from tests.doubles.widgets import make_switcher, make_tray
 
 
 def retrying(session: Session, clock: ManualClock, seconds: int = 42) -> Session:

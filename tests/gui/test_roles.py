@@ -14,7 +14,7 @@ from gui.roles import DEAD_TEXT, ROLE_NAME_ROLE, AddRoleDialog, RolesPanel
 from gui.switcher import SwitcherWindow
 from tests.doubles.roles import sample_roles
 from tests.doubles.session_service import RecordingSessionService as FakeService
-from tests.gui.test_tray import make_tray
+from tests.doubles.widgets import make_tray
 
 REFUSAL = (
     "AWS refused to let Admin/alice (account 111122223333) assume role Audit in account 777788889999.\n"

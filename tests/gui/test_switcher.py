@@ -10,14 +10,7 @@ from gui.doctor import DoctorPanel, Finding
 from gui.switcher import SwitcherWindow
 from gui.tasks import TaskRunner
 from tests.doubles.session_service import RecordingSessionService
-
-
-def make_switcher(qtbot: QtBot, service: RecordingSessionService, actions: SessionActions) -> SwitcherWindow:
-    window = SwitcherWindow(actions)
-    qtbot.addWidget(window)
-    service.events.subscribe(window.on_event)
-    window.present()
-    return window
+from tests.doubles.widgets import make_switcher
 
 
 def test_empty_state_explains_how_to_sign_in(

@@ -9,23 +9,11 @@ from core.domain.events import EventKind
 from core.domain.model import SessionState
 from gui.actions import SessionActions
 from gui.dialogs import RegionChoice
-from gui.icons import IconSet, TrayStatus
+from gui.icons import TrayStatus
 from gui.tray import TrayController
 from tests.doubles.clock import ManualClock
 from tests.doubles.session_service import RecordingSessionService
-
-
-def make_tray(actions: SessionActions, calls: list[str] | None = None) -> TrayController:
-    record = calls if calls is not None else []
-    return TrayController(
-        actions,
-        IconSet(),
-        open_switcher=lambda: record.append("switcher"),
-        open_settings=lambda: record.append("settings"),
-        quit_app=lambda: record.append("quit"),
-        show_log=lambda: record.append("log"),
-        show_about=lambda: record.append("about"),
-    )
+from tests.doubles.widgets import make_tray
 
 
 def submenu(action: QAction) -> QMenu:

@@ -204,14 +204,27 @@ class AwsLoginFollower:
                 await watcher
 
     async def watch(self) -> None:
-        """Look every :attr:`interval` seconds (real time) until cancelled, while the tray or the agent runs."""
-        while True:
-            await asyncio.sleep(self.interval)
-            try:
-                self.table.sync()
-                self.check_all()
-            except Exception:
-                log.exception("looking at the aws login cache failed")
+        """Look every :attr:`interval` seconds (real time) until cancelled, while the tray or the agent runs.
+
+        Only while some session is in ``login_session`` mode: without one, nothing wakes the
+        process until core announces a change (a sign-in, another process's session).
+        """
+        changed = asyncio.Event()
+        stop_listening = self.events.subscribe(lambda _event: changed.set())
+        try:
+            while True:
+                if not any(s.credential_mode is CredentialMode.LOGIN_SESSION for s in self.table.sessions()):
+                    changed.clear()
+                    await changed.wait()
+                    continue
+                await asyncio.sleep(self.interval)
+                try:
+                    self.table.sync()
+                    self.check_all()
+                except Exception:
+                    log.exception("looking at the aws login cache failed")
+        finally:
+            stop_listening()
 
     # -- following ---------------------------------------------------------------
 

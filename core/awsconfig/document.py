@@ -181,7 +181,8 @@ def _scan_headers(text: str) -> list[tuple[int, int, str]] | None:
         name = header.group("header")
         if match.end() - 1 != start or name in seen:
             return None
-        seen.add(name)
+        if name != configparser.DEFAULTSECT:  # configparser merges repeated [DEFAULT] sections
+            seen.add(name)
         lineno += text.count("\n", counted, start)
         counted = start
         found.append((start, lineno, name))
@@ -270,14 +271,15 @@ def _section_values(section: ConfigSection) -> dict[str, str]:
     return dict(parser.items(section.header))
 
 
-def _updater_blocks(lines: list[str], path: Path, offset: int = 0) -> list[Block]:
+def _updater_blocks(lines: list[str], path: Path, offset: int = 0, *, validated: bool = False) -> list[Block]:
     """The blocks configupdater finds in ``lines``, checked to give back exactly the same text."""
     # configupdater treats an indented comment as a value line; configparser
     # (and so botocore) as a comment. Unindent comments for the structure
     # scan only: line numbers and counts stay the same. configupdater splits
     # lines at LF only, so it reads lone CRs as LFs (the same line count).
     scan_text = as_read("".join(line.lstrip() if _is_comment_line(line) else line for line in lines))
-    updater = ConfigUpdater()
+    # Text configparser has read already may repeat [DEFAULT], which configparser merges.
+    updater = ConfigUpdater(strict=not validated)
     try:
         updater.read_string(scan_text, source=str(path))
     except configparser.Error as exc:
@@ -450,7 +452,7 @@ def _parse_whole(
     sections: list[ConfigSection] = []
     named: list[ConfigSection] = []  # the sections configparser lists (all but [DEFAULT])
     cursor = 0
-    for block in _updater_blocks(lines, path):
+    for block in _updater_blocks(lines, path, validated=True):
         count = _line_count(str(block))
         if not isinstance(block, Section):
             chunks.append("".join(lines[cursor : cursor + count]))

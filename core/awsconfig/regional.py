@@ -36,7 +36,9 @@ def with_regional_sts(section: ConfigSection, newline: str) -> str:
             comments = [line for line in rest if _is_comment_or_blank(line)]
             parts[index] = match.group("lead") + "regional" + line_end + "".join(comments)
             return header + "".join(parts)
-    last_option = max((i for i, p in enumerate(section.parts) if p.kind == "option"), default=-1)
+    # Our marker must stay right under the header, so nothing goes above it.
+    lowest = 1 if section.owned and section.parts else 0
+    last_option = max((i for i, p in enumerate(section.parts) if p.kind == "option"), default=lowest - 1)
     if last_option >= 0 and not parts[last_option].endswith(LINE_ENDS):
         parts[last_option] += newline
     parts.insert(last_option + 1, _STS_LINE + newline)
@@ -52,7 +54,8 @@ def _with_line_added(section: ConfigSection, newline: str) -> str:
     fixes thousands of profiles at once.
     """
     lines = split_lines(section.text)
-    last = max((i for i, line in enumerate(lines) if i and not _is_comment_or_blank(line)), default=0)
+    after = 1 if section.owned and len(lines) > 1 else 0  # our marker stays right under the header
+    last = max((i for i, line in enumerate(lines) if i and not _is_comment_or_blank(line)), default=after)
     if not lines[last].endswith(LINE_ENDS):
         lines[last] += newline
     lines.insert(last + 1, _STS_LINE + newline)

@@ -382,8 +382,9 @@ def _check_takeover(doc: ConfigDocument, name: str, login_session: str | None, a
     suggestion = suggest_name(doc, name)
     if len(sections) > 1:
         raise ProfileConflict(
-            f"Profile {name!r} is defined more than once in {doc.path} ([default] and [profile default]);"
-            f" use another name such as {suggestion!r}.",
+            f"Profile {name!r} is defined more than once in {doc.path} ("
+            + " and ".join(f"[{s.header}] on line {s.lineno}" for s in sections)
+            + f"); use another name such as {suggestion!r}.",
             name,
             suggestion,
         )
@@ -394,7 +395,8 @@ def _check_takeover(doc: ConfigDocument, name: str, login_session: str | None, a
     style = credential_style(section.settings, login_session)
     if style is not None:
         raise ProfileConflict(
-            f"Profile {name!r} is already configured with {style} credentials. Use another profile name"
+            f"Profile {name!r} (line {section.lineno} of {doc.path}) is already configured with {style}"
+            " credentials. Use another profile name"
             f" such as {suggestion!r}, or first remove the existing credentials from {name!r} yourself.",
             name,
             suggestion,

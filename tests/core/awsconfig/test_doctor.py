@@ -10,7 +10,7 @@ import pytest
 from botocore.configloader import load_config
 
 from core.awsconfig import doctor
-from core.awsconfig.document import ConfigDocument, gc_paused
+from core.awsconfig.document import MARKER, ConfigDocument, gc_paused
 from core.awsconfig.writer import AwsConfigWriter
 from core.domain.errors import ConfigFileError
 from core.storage.paths import AppPaths
@@ -193,3 +193,11 @@ def test_a_users_role_profile_chained_from_a_session_is_flagged_with_why(tmp_pat
     assert "AssumeRole" in findings["mine"].detail
     assert "aws-login-tray session" not in findings["elsewhere"].detail
     assert findings["mine"].fixable
+
+
+def test_fixing_a_section_of_ours_without_settings_keeps_the_marker_under_the_header(tmp_path: Path) -> None:
+    path = tmp_path / "config"
+    path.write_text(f"[profile p1]\n{MARKER}\n")
+    AwsConfigWriter(path, tmp_path / "lock").set_sts_regional(["p1"])
+    assert path.read_text() == f"[profile p1]\n{MARKER}\nsts_regional_endpoints = regional\n"
+    assert [s.owned for s in ConfigDocument.load(path).sections] == [True]

@@ -21,6 +21,7 @@ from core.domain.model import (
     SessionState,
     session_id_for,
 )
+from core.sessions.profiles import other_profile_names
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,13 @@ class InstallRequest:
         return session_id_for(self.identity.arn)
 
     def session(self, profile_name: str, previous: Session | None, history_limit: int) -> Session:
-        """The fresh session snapshot, keeping the last ``history_limit`` records of ``previous``."""
+        """The fresh session snapshot, keeping the last ``history_limit`` records of ``previous``.
+
+        It remembers which sign-in it follows (the marker), whether ``aws login``
+        made it (an adoption), and every name the same principal had before.
+        """
+        from core.storage.logincache import sign_in_marker  # deferred: loads cryptography
+
         history = (previous.history if previous else ()) + self.history
         return Session(
             id=self.session_id,
@@ -76,4 +83,7 @@ class InstallRequest:
             last_refresh_at=self.signed_in_at,
             history=history[-history_limit:],
             sign_in_region=self.sign_in_region,
+            sign_in_marker=sign_in_marker(self.secrets),
+            made_elsewhere=self.adopt_profile,
+            other_profiles=other_profile_names(previous, profile_name),  # no name of this principal disappears
         )

@@ -397,8 +397,8 @@ class SessionManager:
         self._sync()
         sid = request.session_id
         previous = self.table.get(sid)
-        if previous is None and len(self.table.sessions()) >= MAX_SESSIONS:
-            raise SessionLimitReached(self._limit_message(self.table.sessions()))
+        if previous is None and len(holding := holding_places(self.table.sessions())) >= MAX_SESSIONS:
+            raise SessionLimitReached(self._limit_message(holding))
         profile_name = await self._choose_profile_name(request.identity, sid, request.profile_name, previous)
         session = request.session(profile_name, previous, HISTORY_LIMIT)
         secrets, credentials, mode = request.secrets, request.credentials, request.mode

@@ -188,7 +188,8 @@ def probe_writable(directory: Path) -> None:
         OSError: it cannot.
     """
     ensure_private_dir(directory)
-    fd, name = tempfile.mkstemp(prefix=".probe.", suffix=".tmp", dir=directory)
+    remove_stale_temps(directory / "probe")  # what a probe killed before its unlink left
+    fd, name = tempfile.mkstemp(prefix=".probe.", suffix=_TEMP_SUFFIX, dir=directory)
     try:
         os.write(fd, b"\0" * 512)
         os.fsync(fd)

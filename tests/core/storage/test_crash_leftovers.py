@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from core.awsconfig.writer import AwsConfigWriter, ProfileSpec
-from core.storage.atomic import atomic_write_bytes
+from core.storage.atomic import atomic_write_bytes, probe_writable
 from core.storage.settings import Settings, save_settings
 
 ARN = "arn:aws:sts::111122223333:assumed-role/Admin/alice"
@@ -136,3 +136,14 @@ def test_an_existing_directory_keeps_its_mode(tmp_path: Path) -> None:
     os.chmod(aws, 0o755)
     AwsConfigWriter(aws / "config", tmp_path / "lock").apply([ProfileSpec("p1", "us-east-1", login_session=ARN)])
     assert _mode(aws) == 0o755  # ~/.aws is the user's: never chmodded
+
+
+def test_a_probe_killed_before_its_cleanup_is_cleaned_by_the_next_probe(tmp_path: Path) -> None:
+    cache = tmp_path / ".aws" / "login" / "cache"
+    cache.mkdir(parents=True)
+    fd, left = tempfile.mkstemp(prefix=".probe.", suffix=".tmp", dir=cache)
+    os.close(fd)
+    old = time.time() - 3600
+    os.utime(left, (old, old))
+    probe_writable(cache)
+    assert list(cache.iterdir()) == []

@@ -114,6 +114,19 @@ class SessionActions(QObject):
         self._runner.start(self._service.set_active(session_id), context="Switch profile")
         return True
 
+    def undo_config_change(self) -> bool:
+        """After asking, restore ``~/.aws/config`` from before the app's last change. Returns whether it started."""
+        if not self.confirm(
+            self.parent_widget(),
+            "Undo the last change to ~/.aws/config?",
+            "AWS Login Tray keeps a copy of your AWS config from before each change it makes. Restore that copy? "
+            "Profiles it wrote since then are written again by the next sign-in or switch.",
+            "Undo change",
+        ):
+            return False
+        self._runner.start(self._service.undo_config_change(), context="Undo last change to ~/.aws/config")
+        return True
+
     def refresh(self, session_id: str, *, report: InlineReport | None = None) -> None:
         """Refresh one session now; with ``report``, failures are told there (and by no notification)."""
         if report is not None:

@@ -87,6 +87,8 @@ class TrayController(QObject):
         self.switcher_action.triggered.connect(open_switcher)
         self.settings_action = QAction("Se&ttings…", self)
         self.settings_action.triggered.connect(open_settings)
+        self.undo_config_action = QAction("&Undo last change to ~/.aws/config…", self)
+        self.undo_config_action.triggered.connect(lambda _checked=False: self._actions.undo_config_change())
         self.log_action = QAction("Show &log…", self)
         self.log_action.triggered.connect(show_log or (lambda: None))
         self.log_action.setVisible(show_log is not None)
@@ -209,7 +211,13 @@ class TrayController(QObject):
         self.menu.addAction(self.sign_in_action)
         self.menu.addAction(self.remote_action)
         self.menu.addSeparator()
-        for action in (self.switcher_action, self.settings_action, self.log_action, self.about_action):
+        for action in (
+            self.switcher_action,
+            self.settings_action,
+            self.undo_config_action,
+            self.log_action,
+            self.about_action,
+        ):
             self.menu.addAction(action)
         self.menu.addSeparator()
         self.menu.addAction(self.quit_action)

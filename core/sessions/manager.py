@@ -567,3 +567,6 @@ class SessionManager:
         await self.housekeeping.change_settings(self._settings, settings, self._secret_store_override is None)
         self._settings = settings
         self.engine.wake()
+
+    async def undo_config_change(self) -> None:
+        await asyncio.to_thread(self.profiles.writer.undo)

@@ -157,3 +157,11 @@ class SessionService(Protocol):
     async def update_settings(self, settings: Settings) -> None:
         """Persist new settings and apply them."""
         ...
+
+    async def undo_config_change(self) -> None:
+        """Put ``~/.aws/config`` back as it was before the app's last change to it (one step).
+
+        Raises:
+            ConfigFileError: there is nothing to undo, or the file cannot be written.
+        """
+        ...

@@ -43,6 +43,8 @@ class InMemorySessionService:
         """``start`` and ``stop``, in the order they were awaited."""
         self.sign_in_delay = 0.0
         self.sign_in_as: str | None = None
+        self.config_undone = 0
+        """How often the AWS config was put back (:meth:`undo_config_change`)."""
         """The ARN every sign-in returns (None: the first sample identity not signed in yet)."""
         self.roles = InMemoryRoles(self.sessions, self._events, lambda: self._active, self._make_active_quietly)
 
@@ -185,6 +187,9 @@ class InMemorySessionService:
     async def update_settings(self, settings: Settings) -> None:
         self._settings = settings
 
+    async def undo_config_change(self) -> None:
+        self.config_undone += 1
+
 
 class RecordingSessionService(InMemorySessionService):
     """The in-memory service, recording every call a front end makes; ``fail_with`` makes each call raise."""
@@ -255,3 +260,7 @@ class RecordingSessionService(InMemorySessionService):
 
     def names(self) -> list[str]:
         return [name for name, _ in self.calls]
+
+    async def undo_config_change(self) -> None:
+        await self._maybe_fail("undo_config_change")
+        await super().undo_config_change()

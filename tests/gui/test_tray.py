@@ -44,11 +44,12 @@ def test_menu_lists_sessions_with_a_mark_on_the_active_one(
     assert not tray.session_actions[sessions[1].id].icon().isNull()
     assert sessions[0].identity.display_name in tray.session_actions[sessions[0].id].text()
     assert sessions[0].region in tray.session_actions[sessions[0].id].text()
-    assert [t.replace("&", "") for t in items[-7:]] == [
+    assert [t.replace("&", "") for t in items[-8:]] == [
         "Sign in…",
         "Sign in on another device…",
         "Open switcher…",
         "Settings…",
+        "Undo last change to ~/.aws/config…",
         "Show log…",
         "About AWS Login Tray",
         "Quit",
@@ -227,3 +228,25 @@ def test_open_menu_ticks_at_the_resolution_it_shows(
     qtbot.waitUntil(tray.menu.isVisible)
     assert tray.countdown_interval_ms() == 251
     tray.menu.hide()
+
+
+def test_undo_config_change_asks_first_and_then_restores(
+    qtbot: QtBot, service: RecordingSessionService, actions: SessionActions
+) -> None:
+    tray = make_tray(actions)
+    assert tray.undo_config_action in tray.menu.actions()
+    asked: list[str] = []
+
+    def decline(_parent: object, title: str, _text: str, _accept: str) -> bool:
+        asked.append(title)
+        return False
+
+    actions.confirm = decline
+    tray.undo_config_action.trigger()
+    assert asked == ["Undo the last change to ~/.aws/config?"]
+    assert "undo_config_change" not in service.names()
+
+    actions.confirm = lambda *_: True
+    tray.undo_config_action.trigger()
+    qtbot.waitUntil(lambda: service.config_undone == 1)
+    assert service.names() == ["undo_config_change"]

@@ -240,3 +240,18 @@ def test_start_and_stop_run_the_engine_in_the_background() -> None:
         assert rig.service.refused == []
 
     run(scenario())
+
+
+def test_undo_config_change_restores_the_config_from_before_the_last_write() -> None:
+    async def scenario() -> None:
+        rig = make_rig()
+        first = await rig.manager.sign_in("eu-west-1")
+        before = read_config(rig.paths)
+        await rig.manager.set_region(first.id, "us-west-2")
+        assert "us-west-2" in read_config(rig.paths)
+        await rig.manager.undo_config_change()
+        assert read_config(rig.paths) == before
+        with pytest.raises(ConfigFileError, match="no earlier version"):
+            await rig.manager.undo_config_change()
+
+    asyncio.run(scenario())

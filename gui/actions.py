@@ -17,7 +17,7 @@ import asyncio
 import shlex
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication
@@ -31,6 +31,9 @@ from core.sessions.service import SessionService
 from gui import dialogs, prompts
 from gui.errors import describe
 from gui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from gui.roles import RoleActions
 
 SESSION_LIMIT_TEXT = (
     f"The AWS console keeps at most {MAX_SESSIONS} sessions at once. Sign one out before adding another; "
@@ -78,6 +81,20 @@ class SessionActions(QObject):
         self.ask_name: Callable[..., Awaitable[str | None]] = prompts.ask_name
         self.ask_region: Callable[[QWidget | None, str | None], dialogs.RegionChoice | None] = dialogs.ask_region
         self.ask_mismatch: Callable[[QWidget | None, MismatchQuestion], Awaitable[bool]] = prompts.ask_add_as_new
+        self._roles: RoleActions | None = None
+
+    @property
+    def roles(self) -> RoleActions:
+        """What a click can ask about role profiles (built on first use)."""
+        if self._roles is None:
+            from gui.roles import RoleActions  # gui.roles builds on this module
+
+            self._roles = RoleActions(self, self)
+        return self._roles
+
+    def add_role(self, session_id: str) -> None:
+        """Open "Add role…" for a session: a role in another account, assumed with its credentials."""
+        self.roles.add(session_id)
 
     @property
     def runner(self) -> TaskRunner:

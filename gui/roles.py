@@ -80,6 +80,8 @@ class RoleActions(QObject):
         self._actions = actions
         self.confirm: Callable[[QWidget | None, str, str], bool] = ask_confirmation
         self.open_dialog: Callable[[AddRoleDialog], None] = lambda dialog: dialog.open()
+        self.dialog: AddRoleDialog | None = None
+        """The last "Add role…" dialog opened."""
 
     @property
     def service(self) -> SessionService:
@@ -112,6 +114,7 @@ class RoleActions(QObject):
         if session is None:
             return None
         dialog = AddRoleDialog(self, session, parent or self._actions.parent_widget())
+        self.dialog = dialog  # a dialog opened from the tray has no parent to keep it alive
         self.open_dialog(dialog)
         return dialog
 

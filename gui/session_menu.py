@@ -22,6 +22,9 @@ def fill_session_menu(menu: QMenu, actions: SessionActions, session: Session, *,
     else:
         refresh = menu.addAction("&Refresh now")
         refresh.triggered.connect(lambda _c=False: actions.refresh(sid))
+        add_role = menu.addAction("Add &role…")
+        add_role.setToolTip("A role in another account, assumed with this session's credentials")
+        add_role.triggered.connect(lambda _c=False: actions.add_role(sid))
     menu.addSeparator()
     for label, field in (
         ("Copy &profile name", "profile"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from PySide6.QtWidgets import QTreeWidgetItem
+from PySide6.QtWidgets import QMenu, QTreeWidgetItem
 from pytestqt.qtbot import QtBot
 
 from core.domain.errors import RoleRefused
@@ -166,3 +166,24 @@ def test_notifications_stay_per_session_whatever_its_roles(
     service.publish(EventKind.NEEDS_SIGN_IN, admin.evolve(state=SessionState.NEEDS_SIGN_IN))
     assert len(backend.shown) == 1  # one for the session, not one per role under it
     assert "work-admin" in backend.shown[0][0].title + backend.shown[0][0].body
+
+
+def test_add_role_from_the_tray_sessions_submenu(qtbot: QtBot, service: FakeService, actions: SessionActions) -> None:
+    seeded(service)
+    admin = next(s for s in service.sessions() if s.profile_name == "work-admin")
+    tray = make_tray(actions)
+    opened: list[AddRoleDialog] = []
+    actions.roles.open_dialog = opened.append
+
+    def submenu(name: str) -> QMenu:
+        menu = next(a.menu() for a in tray.manage_menu.actions() if a.text() == name)
+        assert isinstance(menu, QMenu)
+        return menu
+
+    [add] = [a for a in submenu("work-admin").actions() if a.text() == "Add &role…"]
+    add.trigger()
+    [dialog] = opened
+    qtbot.addWidget(dialog)
+    assert dialog.session.id == admin.id
+    assert actions.roles.dialog is dialog
+    assert "Add &role…" not in [a.text() for a in submenu("billing").actions()]  # needs a sign-in first

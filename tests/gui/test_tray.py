@@ -98,7 +98,7 @@ def test_manage_submenu_holds_every_action_on_a_session(
     needs = next(i for i, s in enumerate(sessions) if s.state is SessionState.NEEDS_SIGN_IN)
     fresh = next(i for i, s in enumerate(sessions) if i and s.state is SessionState.FRESH)
     copies = ["Copy profile name", "Copy account id", "Copy ARN", "Copy export lines"]
-    assert plain(submenus[fresh]) == ["Make active", "Refresh now", *copies, "Sign out…"]
+    assert plain(submenus[fresh]) == ["Make active", "Refresh now", "Add role…", *copies, "Sign out…"]
     assert plain(submenus[needs]) == ["Make active", "Sign in again…", *copies, "Sign out…"]
     assert not submenus[0].actions()[0].isEnabled()  # already the active one
     submenus[fresh].actions()[1].trigger()

@@ -24,3 +24,11 @@ if command -v dunst >/dev/null && command -v dbus-run-session >/dev/null; then
 else
   run
 fi
+
+# The tray icon on a real dark and a real light tray bar (trayer tints its bar only when "transparent").
+for panel in "dark 0x1e2127" "light 0xe8e8e7"; do
+  set -- $panel
+  start_virtual_desktop --transparent true --alpha 0 --tint "$2"
+  sleep 1
+  DISPLAY="$display" QT_QPA_PLATFORM=xcb .venv/bin/python -m tests.screenshots_daily "$out" --tray-only="tray-icon-$1-panel"
+done

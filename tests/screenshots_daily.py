@@ -214,11 +214,31 @@ async def render_2x(out: Path) -> None:
     switcher.hide()
 
 
+async def render_tray(out: Path, name: str) -> None:
+    """The tray bar's right end with the icon (a session retrying, one dead), magnified 4x: ``NAME.png``."""
+    service = InMemorySessionService()
+    _scene(service)
+    presenter = ErrorPresenter(lambda title, text: print(f"{title}: {text}", file=sys.stderr))
+    app = TrayApp(service, presenter=presenter, icons=IconSet(), tray_available=True, runner=TaskRunner(presenter))
+    app.tray.show()
+    app.tray.rebuild()
+    await _pause(1.5)
+    screen = QGuiApplication.primaryScreen().geometry()
+    strip = _grab_screen(QRect(screen.width() - 120, 0, 120, 24))
+    big = strip.scaled(strip.width() * 4, strip.height() * 4, mode=Qt.TransformationMode.FastTransformation)
+    _save(big, out / f"{name}.png")
+    app.tray.hide()
+
+
 def main(argv: list[str]) -> int:
-    """Render into ``argv[0]`` (default ``docs/screenshots``); ``--only-2x`` renders the 2x switcher only."""
+    """Render into ``argv[0]`` (default ``docs/screenshots``).
+
+    ``--only-2x`` renders the 2x switcher only; ``--tray-only=NAME`` the tray bar with the icon only.
+    """
     import qasync
 
     only_2x = "--only-2x" in argv
+    tray_name = next((a.split("=", 1)[1] for a in argv if a.startswith("--tray-only=")), None)
     paths = [a for a in argv if not a.startswith("--")]
     out = Path(paths[0] if paths else "docs/screenshots")
     out.mkdir(parents=True, exist_ok=True)
@@ -227,7 +247,9 @@ def main(argv: list[str]) -> int:
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
     with loop:
-        if only_2x:
+        if tray_name:
+            loop.run_until_complete(render_tray(out, tray_name))
+        elif only_2x:
             loop.run_until_complete(render_2x(out))
         else:
             icon_sheet(out)

@@ -109,3 +109,45 @@ def test_extracted_deb_runs_version_list_the_helper_and_the_tray(
             geometry = tray_icon_pixels(command, outside, display, tmp_path / "tray.png")
     icons = extracted / BUNDLE / "_internal" / "resources" / "icons"
     assert_real_icon(tray_icon_matches(tmp_path / "tray.png", geometry, icons), "fresh")
+
+
+def owning_package(library: str) -> str:
+    for path in (library, os.path.realpath(library)):
+        done = subprocess.run([tool("dpkg"), "-S", path], capture_output=True, text=True, check=False)
+        if done.returncode == 0:
+            return done.stdout.split(":")[0].strip()
+    raise AssertionError(f"no Debian package owns {library}")
+
+
+def package_names(relations: str) -> set[str]:
+    """Package names in a Depends field (alternatives and versions dropped)."""
+    return {alt.split()[0].split(":")[0] for rel in relations.split(",") if rel.strip() for alt in rel.split("|")}
+
+
+def test_every_system_library_the_bundle_loads_comes_from_its_depends(deb_file: Path, extracted: Path) -> None:
+    """ldd over every binary of the bundle: each library from outside it belongs to Depends (or what they pull in)."""
+    bundle = extracted / BUNDLE
+    env = {**os.environ, "LD_LIBRARY_PATH": str(bundle / "_internal")}
+    outside: set[str] = set()
+    for path in bundle.rglob("*"):
+        if path.is_symlink() or not path.is_file() or not (".so" in path.name or os.access(path, os.X_OK)):
+            continue
+        done = subprocess.run([tool("ldd"), str(path)], env=env, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            continue  # not a dynamic ELF file (data, scripts)
+        assert "not found" not in done.stdout, f"{path}: {done.stdout}"
+        for line in done.stdout.splitlines():
+            parts = line.split("=>")
+            target = parts[1].split()[0] if len(parts) == 2 and parts[1].split() else ""
+            if target.startswith("/") and not target.startswith(str(bundle)):
+                outside.add(target)
+    depends = package_names(field(deb_file, "Depends"))
+    pulled_in = set(depends)
+    for name in depends:
+        installed = subprocess.run(
+            [tool("dpkg-query"), "-W", "-f=${Depends},${Pre-Depends}", name], capture_output=True, text=True, check=True
+        ).stdout
+        pulled_in |= package_names(installed)
+    owners = {library: owning_package(library) for library in sorted(outside)}
+    assert {lib: owner for lib, owner in owners.items() if owner.split(":")[0] not in pulled_in} == {}
+    assert any(owner.startswith("libc6") for owner in owners.values())  # the walk did see system libraries

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, QTimer
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from core.domain.errors import SignInCancelled
 from core.domain.regions import is_region_name
+from gui.prompts import answer_of
 from gui.qr import qr_pixmap
 
 COMMON_REGIONS = (
@@ -151,21 +151,12 @@ class DialogCodePrompt:
     async def __call__(self, url: str) -> str:
         dialog = CodeDialog(url, self._parent)
         self.dialog = dialog
-        answer: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-
-        def finished(result: int) -> None:
-            if answer.done():
-                return
-            if result == QDialog.DialogCode.Accepted:
-                answer.set_result(dialog.code.text().strip())
-            else:
-                answer.set_exception(SignInCancelled("Sign-in cancelled."))
-
-        dialog.finished.connect(finished)
-        dialog.open()
         try:
-            return await answer
+            code = await answer_of(
+                dialog, lambda result: dialog.code.text().strip() if result == QDialog.DialogCode.Accepted else None
+            )
         finally:
             self.dialog = None
-            dialog.hide()
-            dialog.deleteLater()
+        if code is None:
+            raise SignInCancelled("Sign-in cancelled.")
+        return code

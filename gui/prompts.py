@@ -9,10 +9,30 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import TypeVar
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QMessageBox, QVBoxLayout, QWidget
 
 from core.sessions.identity import MismatchQuestion
+
+Answer = TypeVar("Answer")
+
+
+async def answer_of(dialog: QDialog, read: Callable[[int], Answer]) -> Answer:
+    """Open ``dialog`` without blocking; once it closes, ``read(result)`` is the answer."""
+    answer: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+
+    def finished(result: int) -> None:
+        if not answer.done():
+            answer.set_result(read(result))
+
+    dialog.finished.connect(finished)
+    dialog.open()
+    try:
+        return await answer
+    finally:
+        dialog.hide()
+        dialog.deleteLater()
 
 
 async def ask_box(box: QMessageBox, accept_text: str, safe_text: str) -> bool:
@@ -21,19 +41,7 @@ async def ask_box(box: QMessageBox, accept_text: str, safe_text: str) -> bool:
     safe = box.addButton(safe_text, QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(safe)
     box.setEscapeButton(safe)
-    answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-
-    def finished(_result: int) -> None:
-        if not answer.done():
-            answer.set_result(box.clickedButton() is accept)
-
-    box.finished.connect(finished)
-    box.open()
-    try:
-        return await answer
-    finally:
-        box.hide()
-        box.deleteLater()
+    return await answer_of(box, lambda _result: box.clickedButton() is accept)
 
 
 async def ask_add_as_new(parent: QWidget | None, question: MismatchQuestion) -> bool:
@@ -108,17 +116,6 @@ async def ask_name(
 ) -> str | None:
     """Ask for a name (non-blocking, checked as typed); None when the user keeps the old one."""
     dialog = NameDialog(parent, title, text, current, check=check, accept=accept, keep=keep)
-    answer: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
-
-    def finished(result: int) -> None:
-        if not answer.done():
-            accepted = result == QDialog.DialogCode.Accepted
-            answer.set_result(dialog.name.text().strip() if accepted else None)
-
-    dialog.finished.connect(finished)
-    dialog.open()
-    try:
-        return await answer
-    finally:
-        dialog.hide()
-        dialog.deleteLater()
+    return await answer_of(
+        dialog, lambda result: dialog.name.text().strip() if result == QDialog.DialogCode.Accepted else None
+    )

@@ -66,6 +66,8 @@ class SessionActions(QObject):
     sign_in_running_changed = Signal(bool)
     copied = Signal(str)
     """A short confirmation after something was put on the clipboard."""
+    told = Signal(str)
+    """What core said about something the user just did (e.g. an `aws login` sign-in left in place)."""
 
     def __init__(self, service: SessionService, runner: TaskRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -185,7 +187,11 @@ class SessionActions(QObject):
             "Sign out",
         ):
             return False
-        self._runner.start(self._service.sign_out(session_id), context="Sign out")
+        self._runner.start(
+            self._service.sign_out(session_id),
+            context="Sign out",
+            on_success=lambda notice: self.told.emit(notice) if notice else None,
+        )
         return True
 
     def rename(self, session_id: str) -> bool:

@@ -156,6 +156,7 @@ class SwitcherWindow(QWidget):
         self._ticker.timeout.connect(self.tick)
         actions.sign_in_running_changed.connect(lambda _r: self._render_buttons())
         actions.copied.connect(self.show_message)
+        actions.told.connect(self.show_message)
         self.reload()
 
     def _build_message_line(self) -> None:

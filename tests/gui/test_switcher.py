@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
@@ -75,6 +76,25 @@ def test_delete_signs_out_after_confirmation(
     qtbot.waitUntil(lambda: len(service.sessions()) == 1)
     assert ("sign_out", (sessions[0].id,)) in service.calls
     assert window.model.rowCount() == 1
+
+
+def test_a_sign_out_that_leaves_an_aws_login_sign_in_says_so(
+    qtbot: QtBot, service: RecordingSessionService, actions: SessionActions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sessions = service.fill(1)
+    notice = f"Left the `aws login` sign-in of profile {sessions[0].profile_name} and the profile in place."
+    plain_sign_out = service.sign_out
+
+    async def sign_out_leaving_it(session_id: str) -> str | None:
+        await plain_sign_out(session_id)
+        return notice
+
+    monkeypatch.setattr(service, "sign_out", sign_out_leaving_it)
+    actions.confirm = lambda *_args: True
+    window = make_switcher(qtbot, service, actions)
+    window.table.selectRow(0)
+    QTest.keyClick(window.table, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: window.message.isVisible() and window.message.text() == notice)
 
 
 def test_f2_renames_the_profile(qtbot: QtBot, service: RecordingSessionService, actions: SessionActions) -> None:

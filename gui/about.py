@@ -95,9 +95,15 @@ def about_text(version: str) -> str:
     )
 
 
-def show_about(parent: QWidget | None) -> None:
+_open_boxes: set[QMessageBox] = set()
+"""Without a parent, only this reference keeps an open About box alive."""
+
+
+def show_about(parent: QWidget | None) -> QMessageBox:
     """The About box (non-blocking)."""
     box = QMessageBox(QMessageBox.Icon.Information, "About AWS Login Tray", about_text(app_version()), parent=parent)
     box.setIconPixmap(QGuiApplication.windowIcon().pixmap(64, 64))
+    _open_boxes.add(box)
+    box.finished.connect(lambda _result: _open_boxes.discard(box))
     box.open()
-    box.finished.connect(box.deleteLater)
+    return box

@@ -40,6 +40,7 @@ from gui.tasks import TaskRunner
 from gui.tray import TrayController
 
 if TYPE_CHECKING:  # built on first use, so the tray icon never waits for them
+    from gui.about import LogDialog
     from gui.doctor import DoctorPanel
     from gui.settings_dialog import SettingsDialog
     from gui.switcher import SwitcherWindow
@@ -104,6 +105,7 @@ class TrayApp:
         self.bridge.core_event.connect(self.tray.on_event)
         self.bridge.core_event.connect(self.notifier.on_event)
         self.settings_dialog: SettingsDialog | None = None
+        self.log_dialog: LogDialog | None = None
         self._quit = asyncio.Event()
         self.exit_code = 0
 
@@ -146,9 +148,13 @@ class TrayApp:
             return
         from gui.about import LogDialog
 
-        dialog = LogDialog(self.log_file)
+        if self.log_dialog is not None and self.log_dialog.isVisible():
+            self.log_dialog.reload()
+            self.log_dialog.raise_()
+            return
+        dialog = LogDialog(self.log_file)  # kept on self: without a parent nothing else holds it
         dialog.setWindowIcon(self.icons.app_icon())
-        dialog.finished.connect(dialog.deleteLater)
+        self.log_dialog = dialog
         dialog.open()
 
     def show_about(self) -> None:

@@ -7,13 +7,19 @@ from pathlib import Path
 
 import segno
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from core.domain.logs import add_log_file
 from gui.about import LogDialog, about_text, read_log_tail
+from gui.app import TrayApp
 from gui.dialogs import CodeDialog
+from gui.errors import ErrorPresenter
+from gui.icons import IconSet
 from gui.qr import QUIET_ZONE, qr_pixmap
+from gui.tasks import TaskRunner
+from tests.doubles.front_end import RecordingSink
+from tests.doubles.session_service import RecordingSessionService
 
 URL = "https://us-east-1.signin.aws.amazon.com/v1/authorize?" + "x" * 360
 
@@ -69,3 +75,28 @@ def test_the_log_file_is_private_and_shown_from_its_end(tmp_path: Path, qtbot: Q
 
 def test_about_names_the_version() -> None:
     assert "AWS Login Tray 1.2.3" in about_text("1.2.3")
+
+
+def test_the_tray_menu_opens_the_log_and_about(
+    qtbot: QtBot, tmp_path: Path, service: RecordingSessionService, runner: TaskRunner, sink: RecordingSink
+) -> None:
+    log = tmp_path / "tray.log"
+    log.write_text("2026-03-02 09:00:00 INFO gui.app: ready: 0 sessions, tray shown\n")
+    app = TrayApp(
+        service, presenter=ErrorPresenter(sink), icons=IconSet(), tray_available=True, runner=runner, log_file=log
+    )
+    assert app.tray.log_action.isVisible()
+    app.tray.log_action.trigger()
+    dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, LogDialog) and w.isVisible())
+    assert "ready: 0 sessions" in dialog.text.toPlainText()
+    dialog.reject()
+    app.tray.about_action.trigger()
+    box = next(
+        w
+        for w in QApplication.topLevelWidgets()
+        if isinstance(w, QMessageBox) and w.isVisible() and "AWS Login Tray" in w.text()
+    )
+    assert "Apache" in box.text()
+    box.reject()
+    hidden = TrayApp(service, presenter=ErrorPresenter(sink), icons=IconSet(), tray_available=True, runner=runner)
+    assert not hidden.tray.log_action.isVisible()

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from core.domain.model import Session
 from core.storage.paths import AppPaths
+from gui.errors import describe
 from gui.format import plural
 from gui.tasks import TaskRunner
 
@@ -115,7 +116,16 @@ class DoctorPanel(QGroupBox):
             context="Doctor",
             on_success=self.show_findings,
             on_done=lambda: self.recheck_button.setEnabled(True),
+            on_error=self._check_failed,
         )
+
+    def _check_failed(self, exc: BaseException) -> bool:
+        """A check that runs by itself says why it failed in the panel, never in a message box."""
+        text = describe(exc)
+        if text is None:
+            return True
+        self.status.setText(f"Could not check the AWS config: {text}")
+        return True
 
     def show_findings(self, findings: list[Finding]) -> None:
         """Render ``findings`` (an empty list means all is well)."""

@@ -137,3 +137,29 @@ def test_doctor_scrolls_and_fixes_all_after_one_confirmation(qtbot: QtBot, runne
     qtbot.waitUntil(lambda: "No problems" in panel.status.text())
     assert asked == [names, names]
     assert fixed == names
+
+
+def test_a_doctor_check_that_fails_says_so_in_the_panel_not_in_a_box(
+    qtbot: QtBot, runner: object, sink: object
+) -> None:
+    from core.domain.errors import ConfigFileError
+    from gui.doctor import DoctorPanel, Finding
+    from gui.tasks import TaskRunner
+    from tests.doubles.front_end import RecordingSink
+
+    assert isinstance(runner, TaskRunner)
+    assert isinstance(sink, RecordingSink)
+
+    async def check() -> list[Finding]:
+        raise ConfigFileError("~/.aws/config line 3: a section header without a closing bracket.")
+
+    async def fix(_finding: Finding) -> None:
+        return None
+
+    panel = DoctorPanel(runner, check, fix)
+    qtbot.addWidget(panel)
+    panel.run_check()
+    qtbot.waitUntil(lambda: "Could not check" in panel.status.text())
+    assert "line 3" in panel.status.text()
+    assert sink.messages == []
+    assert panel.recheck_button.isEnabled()

@@ -55,7 +55,7 @@ def binding_for(profile_name: str | None, sessions: Iterable[Session]) -> Profil
     """Who ``profile_name`` belongs to, or None when any principal may take it."""
     if profile_name is None:
         return None
-    owner = next((s for s in sessions if s.profile_name == profile_name), None)
+    owner = next((s for s in sessions if profile_name in (s.profile_name, *s.other_profiles)), None)
     if owner is not None:
         return ProfileBinding(profile_name, arn=owner.identity.arn)
     prefix = _ACCOUNT_PREFIX.match(profile_name)

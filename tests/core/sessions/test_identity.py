@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import configparser
+from datetime import UTC, datetime
 
 import pytest
 
 from core.domain.errors import PrincipalMismatch, SessionLimitReached, SignInCancelled
-from core.domain.model import Identity, Session, SessionState, session_id_for
+from core.domain.model import CredentialMode, Identity, Session, SessionState, session_id_for
 from core.sessions.identity import MismatchQuestion, ProfileBinding, binding_for
 from tests.doubles.manager_rig import Rig, make_rig, read_config
 from tests.doubles.sessions import ARNS
@@ -52,6 +53,25 @@ def test_binding_by_session_and_by_account_prefix() -> None:
     assert by_account.accepts(ops)
     assert not by_account.accepts(admin)
     assert "account 777788889999" in by_account.owner
+
+
+def test_a_name_the_principal_kept_from_an_earlier_sign_in_is_bound_to_it() -> None:
+    admin = Identity.from_arn(ARNS[0])
+    ops = Identity.from_arn(ARNS[4])
+    session = Session(
+        id=session_id_for(admin.arn),
+        identity=admin,
+        region="us-east-1",
+        profile_name="ls",
+        credential_mode=CredentialMode.LOGIN_SESSION,
+        signed_in_at=datetime(2026, 1, 1, tzinfo=UTC),
+        session_ends_at=datetime(2026, 1, 1, 12, tzinfo=UTC),
+        other_profiles=("cp",),
+    )
+    binding = binding_for("cp", [session])
+    assert binding == ProfileBinding("cp", arn=admin.arn)
+    assert binding.accepts(admin)
+    assert not binding.accepts(ops)
 
 
 def test_sign_in_again_as_another_principal_without_a_handler_changes_nothing() -> None:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 from core.domain.model import MAX_SESSIONS, Session
 from core.sessions.attention import needs_sign_in, shown_as_state
@@ -42,17 +42,6 @@ SESSION_LIMIT_TEXT = (
 
 InlineReport = Callable[[str], None]
 """Shows one sentence inline (the switcher's message line)."""
-
-
-def ask_confirmation(parent: QWidget | None, title: str, text: str, accept: str = "OK") -> bool:
-    """Ask a question with a verb button; the safe answer (Cancel) is the default (modal)."""
-    box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=parent)
-    yes = box.addButton(accept, QMessageBox.ButtonRole.AcceptRole)
-    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
-    box.setDefaultButton(cancel)
-    box.setEscapeButton(cancel)
-    box.exec()
-    return box.clickedButton() is yes
 
 
 def export_lines(session: Session) -> str:
@@ -79,7 +68,7 @@ class SessionActions(QObject):
         self.inline_sessions: set[str] = set()
         """Sessions whose failures the switcher is reporting inline right now (no notification)."""
         self.parent_widget: Callable[[], QWidget | None] = lambda: None
-        self.confirm: Callable[[QWidget | None, str, str, str], bool] = ask_confirmation
+        self.confirm: Callable[[QWidget | None, str, str, str], bool] = prompts.ask_confirmation
         self.ask_name: Callable[..., Awaitable[str | None]] = prompts.ask_name
         self.ask_region: Callable[[QWidget | None, str | None], dialogs.RegionChoice | None] = dialogs.ask_region
         self.ask_mismatch: Callable[[QWidget | None, MismatchQuestion], Awaitable[bool]] = prompts.ask_add_as_new

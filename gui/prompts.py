@@ -35,6 +35,17 @@ async def answer_of(dialog: QDialog, read: Callable[[int], Answer]) -> Answer:
         dialog.deleteLater()
 
 
+def ask_confirmation(parent: QWidget | None, title: str, text: str, accept: str = "OK") -> bool:
+    """Ask a question with a verb button; the safe answer (Cancel) is the default (modal)."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=parent)
+    yes = box.addButton(accept, QMessageBox.ButtonRole.AcceptRole)
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(cancel)
+    box.setEscapeButton(cancel)
+    box.exec()
+    return box.clickedButton() is yes
+
+
 async def ask_box(box: QMessageBox, accept_text: str, safe_text: str) -> bool:
     """Show ``box`` with two verb buttons (the safe one default); True when ``accept_text`` was chosen."""
     accept = box.addButton(accept_text, QMessageBox.ButtonRole.AcceptRole)

@@ -12,7 +12,7 @@ authorized", a taken name, bad input) are shown inside the dialog instead.
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QBrush, QPalette
@@ -46,8 +46,11 @@ from core.domain.roles import (
     default_role_session_name,
 )
 from core.sessions.service import SessionService
-from gui.actions import SessionActions, ask_confirmation
 from gui.dialogs import COMMON_REGIONS
+from gui.prompts import ask_confirmation
+
+if TYPE_CHECKING:
+    from gui.actions import SessionActions
 
 ROLE_NAME_ROLE = Qt.ItemDataRole.UserRole + 20
 """Item data: the role profile's name (role rows)."""

@@ -9,6 +9,7 @@ tray host.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -16,7 +17,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,6 +27,7 @@ from tests.support.emulator import EmulatorHandle
 
 REPO = Path(__file__).resolve().parents[2]
 APP_ID = "io.github.awslogintray.AwsLoginTray"
+Geometry = tuple[int, int, int, int]
 PROJECT_VERSION = re.search(r'^version = "([^"]+)"', (REPO / "pyproject.toml").read_text(), re.M)[1]  # type: ignore[index]
 
 APPROVER = '''\
@@ -113,7 +115,7 @@ def secret_service(outside: Outside) -> Iterator[None]:
     assert keyring.stdin is not None
     keyring.stdin.write(b"test-only-password")
     keyring.stdin.close()
-    time.sleep(1.0)
+    wait_until(lambda: _bus_has(outside.env, "org.freedesktop.secrets"), "gnome-keyring on the session bus")
     try:
         yield
     finally:
@@ -188,7 +190,7 @@ def tray_host(outside: Outside) -> Iterator[str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    time.sleep(1.0)
+    wait_until(lambda: '("panel" "trayer")' in _window_tree(env), "trayer's panel")
     try:
         yield display
     finally:
@@ -196,26 +198,66 @@ def tray_host(outside: Outside) -> Iterator[str]:
             stop(process)
 
 
-def tray_icon_pixels(command: list[str], outside: Outside, display: str, shot: Path) -> tuple[int, int, int, int]:
-    """Start the installed tray, wait for its icon to dock, screenshot the screen; returns the icon's x, y, w, h."""
+def tray_icon_pixels(
+    command: list[str], outside: Outside, display: str, shot: Path, settled: Callable[[Path, Geometry], bool]
+) -> Geometry:
+    """Start the installed tray, wait for its icon to dock, and screenshot the screen until ``settled`` says so.
+
+    Returns the icon's x, y, width and height on the screen. The tray may
+    show another status for a moment while it loads its sessions, hence the
+    repeated screenshots (the last one stays in ``shot`` for the assertions).
+    """
     env = {**outside.env, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
-    app = subprocess.Popen(command, env=env, cwd=outside.cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    log = shot.with_suffix(".log")  # a file, not a pipe nobody reads while the tray runs
+    with log.open("wb") as output:
+        app = subprocess.Popen(command, env=env, cwd=outside.cwd, stdout=output, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 60
-        geometry = None
-        while geometry is None and time.monotonic() < deadline:
-            assert app.poll() is None, app.communicate()[0].decode(errors="replace")
-            time.sleep(0.5)
-            tree = subprocess.run(
-                [tool("xwininfo"), "-root", "-tree"], env=env, capture_output=True, text=True, check=True
-            ).stdout
-            docked = re.search(r'\("aws-login-tray" "[^"]*"\)\s+(\d+)x(\d+)\+-?\d+\+-?\d+\s+\+(\d+)\+(\d+)', tree)
-            if docked:
-                width, height, x, y = (int(part) for part in docked.groups())
+        geometry: Geometry | None = None
+
+        def docked() -> bool:
+            nonlocal geometry
+            assert app.poll() is None, log.read_text(errors="replace")
+            found = re.search(
+                r'\("aws-login-tray" "[^"]*"\)\s+(\d+)x(\d+)\+-?\d+\+-?\d+\s+\+(\d+)\+(\d+)', _window_tree(env)
+            )
+            if found:
+                width, height, x, y = (int(part) for part in found.groups())
                 geometry = (x, y, width, height)
-        assert geometry is not None, "the tray icon never docked in trayer"
-        time.sleep(2.0)  # let the first paint settle
-        subprocess.run([tool("import"), "-window", "root", str(shot)], env=env, check=True, timeout=60)
+            return geometry is not None
+
+        wait_until(docked, "the tray icon docked in trayer")
+        assert geometry is not None
+
+        def shows_the_settled_icon() -> bool:
+            assert geometry is not None
+            subprocess.run([tool("import"), "-window", "root", str(shot)], env=env, check=True, timeout=60)
+            return settled(shot, geometry)
+
+        with contextlib.suppress(TimeoutError):  # the caller's assertions then say what the icon looked like
+            wait_until(shows_the_settled_icon, "the settled tray icon", timeout=30)
         return geometry
     finally:
         stop(app)
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = 60) -> None:
+    """Poll ``condition`` every half second."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"gave up waiting for {what}")
+        time.sleep(0.5)
+
+
+def _window_tree(env: dict[str, str]) -> str:
+    done = subprocess.run([tool("xwininfo"), "-root", "-tree"], env=env, capture_output=True, text=True, check=False)
+    return done.stdout
+
+
+def _bus_has(env: dict[str, str], name: str) -> bool:
+    done = subprocess.run(
+        [tool("dbus-send"), "--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus",
+         "org.freedesktop.DBus.NameHasOwner", f"string:{name}"],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    return "boolean true" in done.stdout

@@ -92,3 +92,16 @@ def assert_real_icon(scores: dict[str, float], status: str) -> None:
     closest_dot = min(value for name, value in scores.items() if name.startswith("dot"))
     assert scores[best] < 6.0, scores
     assert scores[best] * 3 < closest_dot, scores
+
+
+def shows(icon_dir: Path, status: str) -> Callable[[Path, tuple[int, int, int, int]], bool]:
+    """A check for a screenshot: does its tray icon already pass :func:`assert_real_icon` for ``status``?"""
+
+    def check(shot_file: Path, geometry: tuple[int, int, int, int]) -> bool:
+        try:
+            assert_real_icon(tray_icon_matches(shot_file, geometry, icon_dir), status)
+        except AssertionError:
+            return False
+        return True
+
+    return check

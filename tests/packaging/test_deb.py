@@ -28,7 +28,7 @@ from tests.packaging.installed import (
     tray_host,
     tray_icon_pixels,
 )
-from tests.packaging.pixels import assert_real_icon, tray_icon_matches
+from tests.packaging.pixels import assert_real_icon, shows, tray_icon_matches
 from tests.support.emulator import EmulatorHandle
 
 pytestmark = [pytest.mark.slow, pytest.mark.xvfb]
@@ -99,6 +99,7 @@ def test_extracted_deb_runs_version_list_the_helper_and_the_tray(
     assert outside.run(*command, "--version").stdout.strip() == f"aws-login-tray {PROJECT_VERSION}"
     assert "No sessions" in outside.run(*command, "list").stderr
 
+    icons = extracted / BUNDLE / "_internal" / "resources" / "icons"
     with secret_service(outside):
         line = sign_in_and_check_credential_process(command, outside, emulator, extracted / BUNDLE)
         assert line.split()[0] == str((extracted / BUNDLE / "aws-login-tray-credential-process").resolve())
@@ -106,8 +107,7 @@ def test_extracted_deb_runs_version_list_the_helper_and_the_tray(
         assert "installed" in outside.run(*command, "list").stdout
 
         with tray_host(outside) as display:
-            geometry = tray_icon_pixels(command, outside, display, tmp_path / "tray.png")
-    icons = extracted / BUNDLE / "_internal" / "resources" / "icons"
+            geometry = tray_icon_pixels(command, outside, display, tmp_path / "tray.png", shows(icons, "fresh"))
     assert_real_icon(tray_icon_matches(tmp_path / "tray.png", geometry, icons), "fresh")
 
 

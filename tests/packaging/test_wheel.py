@@ -27,7 +27,7 @@ from tests.packaging.installed import (
     tray_host,
     tray_icon_pixels,
 )
-from tests.packaging.pixels import assert_real_icon, tray_icon_matches
+from tests.packaging.pixels import assert_real_icon, shows, tray_icon_matches
 from tests.support.emulator import EmulatorHandle
 
 pytestmark = [pytest.mark.slow, pytest.mark.xvfb]
@@ -64,7 +64,9 @@ def test_wheel_installed_with_uv_tool_works_outside_the_checkout(
     }
     sdist, wheel = build(outside, tmp_path / "dist")
     names = zipfile.ZipFile(wheel).namelist()
-    for shipped in [*SHIPPED, "resources/icons/tray-fresh-light.svg"]:
+    tray_icons = [f"resources/icons/{path.name}" for path in (REPO / "resources" / "icons").glob("tray-*.svg")]
+    assert tray_icons
+    for shipped in [*SHIPPED, *tray_icons]:
         assert shipped in names
     assert not any(name.startswith("tests/") for name in names)
     with tarfile.open(sdist) as archive:
@@ -77,11 +79,12 @@ def test_wheel_installed_with_uv_tool_works_outside_the_checkout(
     assert outside.run(*command, "--version").stdout.strip() == f"aws-login-tray {PROJECT_VERSION}"
     package_dir = next(tools.glob("aws-login-tray/lib/python*/site-packages/resources"))
     assert not str(package_dir.resolve()).startswith(str(REPO))
+    icons = package_dir / "icons"
 
     with secret_service(outside):
         sign_in_and_check_credential_process(command, outside, emulator, tools)
         assert "installed" in outside.run(*command, "list").stdout
 
         with tray_host(outside) as display:
-            geometry = tray_icon_pixels(command, outside, display, tmp_path / "tray.png")
-    assert_real_icon(tray_icon_matches(tmp_path / "tray.png", geometry, package_dir / "icons"), "fresh")
+            geometry = tray_icon_pixels(command, outside, display, tmp_path / "tray.png", shows(icons, "fresh"))
+    assert_real_icon(tray_icon_matches(tmp_path / "tray.png", geometry, icons), "fresh")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -55,6 +56,17 @@ def build_session(
         credentials_expire_at=now + timedelta(minutes=15),
     )
     return session.evolve(**changes)
+
+
+def stored_document(*sessions: Session) -> dict[str, Any]:
+    """``sessions.json`` as the app writes it for ``sessions`` (the first one active), read back as JSON."""
+    from core.storage.paths import AppPaths
+    from core.storage.store import SessionStore, StoreState
+
+    paths = AppPaths.from_environment()
+    SessionStore(paths).save(StoreState(sessions[0].id if sessions else None, tuple(sessions)))
+    document: dict[str, Any] = json.loads(paths.sessions_file.read_text())
+    return document
 
 
 SAMPLE_ARNS = (

@@ -2,7 +2,7 @@
 
 The real session manager (fake AWS Sign-In) behind the real widgets: the
 browser comes back as another principal, the user discards, and no profile
-changed hands. The CLI path is in tests/cli/test_login_identity.py, core's
+changed hands. The CLI path is in tests/cli/commands/test_sessions_login.py, core's
 rules in tests/core/sessions/test_identity.py.
 """
 

@@ -29,7 +29,7 @@ from cli.main import main
 from core.awsconfig.document import MARKER
 from core.storage.paths import AppPaths
 from credproc.exitcodes import ExitCode
-from tests.cli.test_bad_input import stored_document
+from tests.doubles.sessions import build_session, stored_document
 
 HEADERS = [
     "[default]",
@@ -155,7 +155,7 @@ def test_every_command_keeps_the_users_bytes_or_fails_clearly(original: bytes) -
     paths = AppPaths.from_environment()
     config = paths.aws_config_file
     if not paths.sessions_file.exists():
-        stored_document()  # one session whose profile is p1
+        stored_document(build_session(profile="p1"))  # one session whose profile is p1
     config.parent.mkdir(parents=True, exist_ok=True)
     for command in (["doctor"], ["doctor", "--fix"], ["use", "p1"]):
         config.write_bytes(original)

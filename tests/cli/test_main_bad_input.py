@@ -9,6 +9,7 @@ import os
 import shlex
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,41 +17,24 @@ from cli.context import Cli
 from cli.errors import error_message, exit_code_for
 from cli.main import main
 from core.domain.errors import ConfigFileError
-from core.domain.model import CredentialMode, Identity, Session, session_id_for
+from core.domain.model import Session, session_id_for
 from core.storage.logincache import cache_file_path, write_login_cache
 from core.storage.paths import AppPaths
 from core.storage.settings import load_settings
-from core.storage.store import SessionStore, StoreState
 from credproc import fastpath
 from credproc.command import credential_process_command
 from credproc.exitcodes import ExitCode
 from tests.doubles.logincache import make_entry
+from tests.doubles.sessions import build_session, stored_document
 
 ARN = "arn:aws:sts::111122223333:assumed-role/Admin/alice"
 
 
-def session(**changes: object) -> Session:
+def session(**changes: Any) -> Session:
     now = datetime.now(UTC)
-    base = Session(
-        id=session_id_for(ARN),
-        identity=Identity.from_arn(ARN),
-        region="eu-west-1",
-        profile_name="p1",
-        credential_mode=CredentialMode.CREDENTIAL_PROCESS,
-        signed_in_at=now - timedelta(hours=1),
-        session_ends_at=now + timedelta(hours=11),
-        credentials_expire_at=now + timedelta(minutes=10),
+    return build_session(
+        ARN, now=now, profile="p1", age=timedelta(hours=1), credentials_expire_at=now + timedelta(minutes=10), **changes
     )
-    return base.evolve(**changes)
-
-
-def stored_document() -> dict[str, object]:
-    """A valid sessions.json with one session, as the app writes it."""
-    paths = AppPaths.from_environment()
-    store = SessionStore(paths)
-    store.save(StoreState(session_id_for(ARN), (session(),)))
-    document: dict[str, object] = json.loads(paths.sessions_file.read_text())
-    return document
 
 
 def run_cli(*argv: str) -> tuple[int, str, str]:
@@ -60,8 +44,8 @@ def run_cli(*argv: str) -> tuple[int, str, str]:
 
 
 def damaged_sessions_files() -> dict[str, bytes]:
-    good = stored_document()
-    entry = dict(good["sessions"][0])  # type: ignore[index]
+    good = stored_document(session())
+    entry = dict(good["sessions"][0])
     return {
         "newer format": json.dumps({**good, "version": 2}).encode(),
         "entry is a list": json.dumps({**good, "sessions": [[1, 2]]}).encode(),
@@ -95,8 +79,8 @@ def test_an_id_that_walks_a_path_is_refused_before_it_touches_a_file(isolated_ho
     paths = AppPaths.from_environment()
     victim = paths.home.parent / "victim.json"
     victim.write_text("keep me")
-    good = stored_document()
-    entry = dict(good["sessions"][0])  # type: ignore[index]
+    good = stored_document(session())
+    entry = dict(good["sessions"][0])
     paths.sessions_file.write_text(json.dumps({**good, "sessions": [{**entry, "id": "../../victim"}]}))
     code, _, err = run_cli("logout", "p1")
     assert code == ExitCode.FILE_ERROR
@@ -144,7 +128,7 @@ def test_a_fifo_in_place_of_a_state_file_is_refused_without_hanging(capsys: pyte
     """Case 13: ``credential-process``, ``env`` and ``list`` answer at once."""
     paths = AppPaths.from_environment()
     sid = session_id_for(ARN)
-    stored_document()
+    stored_document(session())
     credentials = paths.credentials_file(sid)
     credentials.parent.mkdir(parents=True, exist_ok=True)
     os.mkfifo(credentials)

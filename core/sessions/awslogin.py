@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 from core.domain.errors import CacheFileError, SignInRequired
 from core.domain.events import EventBus, EventKind, SessionEvent
 from core.domain.idtoken import auth_time
+from core.domain.idtoken import subject as id_token_subject
 from core.domain.model import CredentialMode, RefreshRecord, Session, SessionState
 from core.domain.ports import Clock
 from core.storage.secrets import LoginCacheSecretStore
@@ -79,21 +80,6 @@ def _signature(path: Path) -> _Signature:
     except FileNotFoundError:
         return None
     return (st.st_ino, st.st_size, st.st_mtime_ns)
-
-
-def _issuer_subject(id_token: str | None) -> str | None:
-    """The ``sub`` claim (the login session ARN), read only to refuse a file that names another principal."""
-    import base64
-    import json
-
-    if not id_token or id_token.count(".") != 2:
-        return None
-    payload = id_token.split(".")[1]
-    with contextlib.suppress(ValueError, TypeError):
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        sub = claims.get("sub") if isinstance(claims, dict) else None
-        return sub if isinstance(sub, str) else None
-    return None
 
 
 class AwsLoginFollower:
@@ -237,7 +223,7 @@ class AwsLoginFollower:
         if session.sign_in_marker is None and session.state.live:
             # Stored before markers existed: this is the sign-in it follows.
             return self.table.update_session(session.id, lambda s: s.evolve(sign_in_marker=marker)) or session
-        subject = _issuer_subject(entry.secrets.id_token)
+        subject = id_token_subject(entry.secrets.id_token)
         if subject is not None and subject != session.identity.arn:
             log.warning("%s: the aws login cache file names another principal; left alone", session.profile_name)
             return session

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
@@ -23,19 +22,17 @@ from typing import TYPE_CHECKING
 
 from core.domain.errors import ConfigFileError, InvalidInput, ProfileConflict, SecretStoreUnavailable
 from core.domain.model import Session
+from core.domain.regions import is_region_name
 from core.storage.pending import PendingDeletions
 from core.storage.secrets import SecretStore
 
 if TYPE_CHECKING:
     from core.awsconfig.writer import AwsConfigWriter
 
-REGION = re.compile(r"^[a-z]{2}(-[a-z0-9]+)+-\d+$")
-"""What every AWS Region name looks like (us-east-1, eu-central-2, us-gov-west-1, ap-southeast-7)."""
-
 
 def check_region(region: str) -> None:
     """Raises :class:`InvalidInput` for anything that is not an AWS Region name."""
-    if not REGION.match(region):
+    if not is_region_name(region):
         raise InvalidInput(
             f"{region[:60]!r} is not an AWS Region name (for example us-east-1 or eu-west-1); nothing was changed."
         )

@@ -23,6 +23,7 @@ from core.domain.model import Session, SessionState
 from core.domain.regions import is_region_name
 from core.domain.timefmt import COMPACT, format_countdown, utc_stamp
 from core.sessions.service import SessionService
+from core.storage.atomic import read_regular_file
 from core.storage.paths import AppPaths
 from core.storage.settings import Settings
 
@@ -170,7 +171,7 @@ def _region_from_config(config_file: Path, profile: str | None) -> str | None:
 
     parser = configparser.RawConfigParser()
     try:
-        parser.read(config_file, encoding="utf-8")
+        parser.read_string(read_regular_file(config_file, limit=1 << 30).decode("utf-8"))
     except (configparser.Error, OSError, UnicodeDecodeError):
         return None
     sections = [f"profile {profile}" if profile and profile != "default" else "default"]

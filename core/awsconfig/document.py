@@ -21,6 +21,7 @@ from configupdater import Comment, ConfigUpdater, Option, Section
 from configupdater.block import Block
 
 from core.domain.errors import ConfigFileError
+from core.storage.atomic import read_regular_file
 
 _SECTION_HEADER = configparser.RawConfigParser.SECTCRE
 """configparser's own header rule (the one botocore's reader applies)."""
@@ -510,7 +511,7 @@ def read_config_text(path: Path) -> str:
         ConfigFileError: unreadable or not UTF-8 (with the first bad line).
     """
     try:
-        raw = path.read_bytes()
+        raw = read_regular_file(path, limit=1 << 30)  # a FIFO in its place would block forever
     except FileNotFoundError:
         return ""
     except OSError as exc:

@@ -38,6 +38,7 @@ from core.domain.roles import (
     default_role_session_name,
 )
 from core.sessions.profiles import ProfileWriter
+from core.storage.atomic import read_regular_file
 from core.storage.paths import AppPaths
 from core.storage.settings import Settings
 from core.storage.store import SessionStore, SessionTable
@@ -326,6 +327,6 @@ class RoleProfiles:
 def _may_hold_roles(path: Path) -> bool:
     """A plain look before the parser (about 80 ms of imports): no ``role_arn`` anywhere, no role profile."""
     try:
-        return "role_arn" in path.read_text(encoding="utf-8", errors="replace").lower()
+        return b"role_arn" in read_regular_file(path, limit=1 << 30).lower()
     except OSError:
         return True  # the reader reports it

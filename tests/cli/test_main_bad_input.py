@@ -184,3 +184,20 @@ def test_a_login_cache_dated_year_1_is_named_on_import() -> None:
     assert "expiresAt" in err
     assert "Unexpected" not in err
     assert cache.read_bytes() == before
+
+
+@pytest.mark.timeout(30)
+def test_a_fifo_in_place_of_the_aws_config_is_refused_without_hanging(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Case 13 for ~/.aws/config: ``use`` and ``login`` (which reads the Region from it) answer at once."""
+    paths = AppPaths.from_environment()
+    stored_document(session())
+    os.mkfifo(paths.aws_config_file)
+    code, _, err = run_cli("use", "p1")
+    assert code == ExitCode.FILE_ERROR
+    assert str(paths.aws_config_file) in err
+    monkeypatch.setattr(Cli, "open_browser", lambda self, url: None)
+    err_stream = io.StringIO()
+    cli = Cli(stdin=io.StringIO(""), stdout=io.StringIO(), stderr=err_stream)
+    code = main(["login", "--profile", "p2"], cli=cli)  # no Region in the config it cannot read: asks, gets none
+    assert code == ExitCode.USAGE
+    assert "Unexpected" not in err_stream.getvalue()

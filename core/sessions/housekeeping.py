@@ -17,9 +17,10 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 
 from core.domain.errors import ConfigFileError, SecretStoreUnavailable
-from core.domain.model import CredentialMode, Session
+from core.domain.model import CredentialMode, Credentials, Session, SessionSecrets
 from core.sessions import safeguards
 from core.sessions.engine import RefreshEngine
+from core.sessions.tokensafe import TokenNotStored
 from core.storage.locks import held_session_lock
 from core.storage.paths import AppPaths
 from core.storage.pending import PendingDeletions
@@ -86,6 +87,32 @@ class SecretHousekeeping:
             return None
 
         return await asyncio.to_thread(drop)
+
+    async def store_first_token(
+        self, session: Session, store: SecretStore, secrets: SessionSecrets, credentials: Credentials
+    ) -> TokenNotStored | None:
+        """Store a new sign-in's token and credentials; a token the store refuses goes to a rescue file.
+
+        Returns the error to report once the sign-in is complete (the token is safe on disk).
+
+        Raises:
+            TokenNotStored: not even a rescue file could take it (nothing was written).
+        """
+        host = self._host
+
+        def write() -> TokenNotStored | None:
+            with self._lock(session.id):
+                try:  # (no sign-in marker: replace whatever the store holds)
+                    host.engine.keeper.keep(session.evolve(sign_in_marker=None), store, secrets, credentials)
+                    problem = None
+                except TokenNotStored as exc:
+                    if not exc.rescued:
+                        raise
+                    problem = exc
+                host.store.write_credentials(session.id, credentials)
+                return problem
+
+        return await asyncio.to_thread(write)
 
     async def undo_install(self, session: Session, before: StoreState) -> None:
         """Take back a sign-in whose profile could not be written: its secrets, credentials and metadata."""

@@ -63,7 +63,6 @@ from core.sessions.policy import MAX_IDLE_SLEEP
 from core.sessions.ports import SigninPort
 from core.sessions.profiles import ProfileWriter
 from core.sessions.roles import RoleProfiles
-from core.storage.locks import held_session_lock
 from core.storage.paths import AppPaths
 from core.storage.secrets import KeyringSecretStore, LoginCacheSecretStore, PlaintextFileSecretStore, SecretStore
 from core.storage.settings import Settings, load_settings
@@ -406,13 +405,8 @@ class SessionManager:
             await asyncio.to_thread(self.secret_store_for(previous).delete, previous)
         store = self.secret_store_for(session)
 
-        def write_secrets() -> None:
-            with held_session_lock(self.paths, self.engine.lock_timeout, sid):
-                store.save(session.evolve(sign_in_marker=None), secrets, credentials)  # (no marker: replace any)
-                self.store.write_credentials(sid, credentials)
-
-        await asyncio.to_thread(write_secrets)
         self.engine.forget(sid)
+        kept_aside = await self.housekeeping.store_first_token(session, store, secrets, credentials)
         if request.expires_in:
             self.engine.note_credentials(sid, request.expires_in, granted=not request.adopt_profile)
 
@@ -435,6 +429,8 @@ class SessionManager:
         if active and before.active_session_id != sid:
             self._publish(EventKind.ACTIVE_CHANGED, session)
         self.engine.wake()
+        if kept_aside is not None:
+            raise kept_aside  # signed in, but the store refused the token: it waits in a rescue file
         return session
 
     async def _choose_profile_name(

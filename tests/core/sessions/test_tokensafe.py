@@ -247,3 +247,27 @@ def test_a_short_lifetime_guessed_from_timestamps_never_moves_the_session_end() 
         assert shortened.session_ends_at == rig.service.ends_at[arn].replace(microsecond=0)
 
     asyncio.run(scenario())
+
+
+def test_a_sign_in_whose_token_the_store_refuses_keeps_it_in_a_rescue_file() -> None:
+    """Case 1 for the first token: the sign-in completes, says where the token waits, and the next refresh uses it."""
+
+    async def scenario() -> None:
+        rig, store = rig_with_refusing_store()
+        store.refuse_saves = True
+        with pytest.raises(TokenNotStored) as info:
+            await rig.manager.sign_in("us-east-1", "p1")
+        assert info.value.rescued
+        [session] = rig.manager.sessions()
+        assert session.profile_name == "p1"
+        assert str(rig.paths.rescue_file(session.id)) in info.value.user_message
+        assert store.data == {}
+
+        store.refuse_saves = False
+        rig.clock.advance(400)
+        refreshed = await restarted(rig).manager.refresh(session.id)
+        assert refreshed.state is SessionState.FRESH
+        assert rig.service.refused == []
+        assert not rig.paths.rescue_file(session.id).exists()
+
+    asyncio.run(scenario())

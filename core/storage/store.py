@@ -31,6 +31,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -377,7 +378,8 @@ class SessionTable:
     reloads and publishes ADDED / UPDATED / REMOVED / ACTIVE_CHANGED for the
     difference. Changes go through :meth:`mutate`, a read-modify-write of the
     file under the inter-process lock, applied to what is on disk *now* so two
-    processes never undo each other's work.
+    processes never undo each other's work. The table's own writes are never
+    announced as another process's change: their callers announce them.
     """
 
     store: SessionStore
@@ -387,6 +389,8 @@ class SessionTable:
     _loaded: bool = False
     _queued: list[_QueuedUpdate] = field(default_factory=list)
     _writer: asyncio.Task[None] | None = None
+    _landed: deque[_Written] = field(default_factory=deque)
+    """Writes off the loop that are on disk but not yet in the view (appended by the worker thread)."""
 
     @property
     def state(self) -> StoreState:
@@ -412,9 +416,21 @@ class SessionTable:
         Raises:
             ConfigFileError: the file is damaged (the last good view is kept).
         """
+        if self._writer is not None and not self._writer.done():
+            # A write of ours is under way: the file may hold it already, and reading now would
+            # announce it as another process's change. The write catches up when it lands.
+            return False
+        return self._catch_up(announce=announce)
+
+    def _catch_up(self, *, announce: bool = True) -> bool:
+        """Take our landed writes into the view, then whatever else the file holds now."""
+        took = False
+        while self._landed:
+            self._take_landed(self._landed.popleft(), announce=announce)
+            took = True
         signature = self.store.signature()
         if self._loaded and signature == self._signature:
-            return False
+            return took
         new_state = self.store.load()
         old_state = self._state
         self._state = new_state
@@ -433,7 +449,7 @@ class SessionTable:
         change.
         """
         with self.store.locked():
-            self.sync()
+            self._catch_up()
             new_state = change(self._state)
             if new_state != self._state:
                 self.store.save(new_state)
@@ -480,7 +496,10 @@ class SessionTable:
                     if not update.future.done():
                         update.future.set_exception(exc)
                 continue
-            self._take_written(written)
+            try:
+                self._catch_up()  # this write, then what others wrote after it
+            except ConfigFileError as exc:  # damaged after our write: the view keeps our write
+                log.error("%s", exc.user_message)
             for update, result in zip(batch, written.results, strict=True):
                 if not update.future.done():
                     update.future.set_result(result)
@@ -498,14 +517,13 @@ class SessionTable:
                 results.append(updated)
             if state != on_disk:
                 self.store.save(state)
-            return _Written(on_disk, state, self.store.signature(), results)
+            written = _Written(on_disk, state, self.store.signature(), results)
+            self._landed.append(written)  # before the lock goes: a locked change takes it first
+            return written
 
-    def _take_written(self, written: _Written) -> None:
+    def _take_landed(self, written: _Written, *, announce: bool = True) -> None:
         """On the loop's thread: announce what others changed before the write, then adopt the write."""
-        if self.store.signature() != written.signature:  # someone wrote after us: read it all
-            self.sync()
-            return
-        if self._loaded and self._state != written.found:
+        if announce and self._loaded and self._state != written.found:
             for event in diff_events(self._state, written.found):
                 self.events.publish(event)
         self._state, self._signature, self._loaded = written.state, written.signature, True

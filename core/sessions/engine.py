@@ -39,7 +39,6 @@ import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from hmac import compare_digest
 from typing import NoReturn
@@ -58,6 +57,7 @@ from core.domain.model import Credentials, RefreshRecord, Session, SessionSecret
 from core.domain.ports import Clock
 from core.sessions import awslogin, policy
 from core.sessions.ports import RefreshClient, RefreshResult
+from core.sessions.runtime import SessionRuntime
 from core.sessions.tokensafe import TokenKeeper, TokenNotStored
 from core.storage.locks import acquire_session_lock
 from core.storage.secrets import SecretStore
@@ -72,18 +72,6 @@ SESSION_LOCK_TIMEOUT = 120.0
 """How long to wait for another process's refresh of the same session."""
 
 TOKEN_EVENT = "CreateOAuth2Token"  # noqa: S105 - a CloudTrail event name
-
-
-@dataclass
-class _Runtime:
-    """What the engine remembers about one session between passes (not persisted)."""
-
-    attempts: int = 0
-    next_attempt_at: datetime | None = None
-    not_before: datetime | None = None
-    ttl: timedelta | None = None
-    fired_leads: set[int] = field(default_factory=set)
-    granted: timedelta | None = None  # the longest lifetime a token response granted: what proves a session's end
 
 
 class RefreshEngine:
@@ -117,7 +105,7 @@ class RefreshEngine:
         self.max_idle_sleep = max_idle_sleep
         self.lock_timeout = lock_timeout
         self.keeper = keeper or TokenKeeper(store.paths)
-        self._runtime: dict[str, _Runtime] = {}
+        self._runtime: dict[str, SessionRuntime] = {}
         self._inflight: dict[str, asyncio.Task[Session]] = {}
         self._wake = asyncio.Event()
         self._stopping = False
@@ -130,8 +118,8 @@ class RefreshEngine:
 
     # -- bookkeeping -----------------------------------------------------------
 
-    def _rt(self, session_id: str) -> _Runtime:
-        return self._runtime.setdefault(session_id, _Runtime())
+    def _rt(self, session_id: str) -> SessionRuntime:
+        return self._runtime.setdefault(session_id, SessionRuntime())
 
     def forget(self, session_id: str) -> None:
         """Drop what the engine remembers (the session was signed in again or out), a kept-aside token too."""
@@ -178,12 +166,6 @@ class RefreshEngine:
             return None
         return session.credentials_expire_at - policy.refresh_margin(self.credential_ttl(session))
 
-    def _gate_open(self, session_id: str, now: datetime) -> bool:
-        rt = self._rt(session_id)
-        return (rt.next_attempt_at is None or now >= rt.next_attempt_at) and (
-            rt.not_before is None or now >= rt.not_before
-        )
-
     def _publish(self, kind: EventKind, session: Session | None, detail: str | None = None, **extra: object) -> None:
         lead = extra.get("lead")
         self.events.publish(SessionEvent(kind, session, detail, lead if isinstance(lead, timedelta) else None))
@@ -210,15 +192,21 @@ class RefreshEngine:
     async def run(self) -> None:
         """Check, sleep until the next thing is due (at most ``max_idle_sleep``), repeat until :meth:`stop`."""
         self._stopping = False
+        failed_passes = 0
         while not self._stopping:
             self._wake.clear()
             try:
                 await self.run_pass()
+                failed_passes = 0
             except Exception:
+                failed_passes += 1
                 log.exception("refresh pass failed")
             if self.stopping:
                 break
             delay = self.next_wake_delay()
+            if failed_passes:  # whatever failed, never a tight loop
+                backoff = policy.backoff_delay(failed_passes, policy.DEFAULT_CREDENTIAL_TTL, self.rng)
+                delay = min(max(delay, backoff), self.max_idle_sleep)
             wall_before, mono_before = self.clock.now(), self.clock.monotonic()
             await self._sleep_or_wake(delay)
             wall = (self.clock.now() - wall_before).total_seconds()
@@ -236,8 +224,7 @@ class RefreshEngine:
         self.jumps_detected += 1
         log.info("wall clock moved %+.0f s against monotonic time; checking every session now", offset)
         for rt in self._runtime.values():
-            rt.next_attempt_at = None
-            rt.not_before = None
+            rt.open_gates()
 
     async def _sleep_or_wake(self, delay: float) -> None:
         if self._wake.is_set():
@@ -310,7 +297,7 @@ class RefreshEngine:
                 continue
             self._check_leads(session, now)
             waiting = self.keeper.holds(session.id)  # a token kept aside: retry its save within seconds
-            if (waiting or self.is_due(session, now)) and self._gate_open(session.id, now):
+            if (waiting or self.is_due(session, now)) and self._rt(session.id).gate_open(now):
                 due.append(session.id)
         if due:
             await asyncio.gather(*(self._background_refresh(sid) for sid in due))
@@ -318,8 +305,18 @@ class RefreshEngine:
     async def _background_refresh(self, session_id: str) -> None:
         try:
             await self.refresh(session_id)
-        except Exception as exc:  # the state and event already say what happened
-            log.debug("background refresh of %s: %s", session_id, type(exc).__name__)
+        except Exception as exc:
+            rt, now, session = self._rt(session_id), self.clock.now(), self.table.get(session_id)
+            backing_off = rt.next_attempt_at is not None and rt.next_attempt_at > now
+            if session is None or not session.state.live or backing_off:
+                log.debug("background refresh of %s: %s", session_id, type(exc).__name__)
+                return  # handled: the state, its event and the retry time say what happened
+            # Unforeseen (a bug, a module replaced under a running process): the same backoff as any failure.
+            failure = policy.unexpected_failure(exc)
+            log.warning("%s: %s Attempt %d.", session.profile_name, failure.user_message, rt.attempts + 1)
+            log.debug("the unexpected failure", exc_info=exc)
+            with contextlib.suppress(Exception):  # (writing the state may be what fails)
+                self._retry(session, failure)
 
     def _check_leads(self, session: Session, now: datetime) -> None:
         rt = self._rt(session.id)
@@ -483,8 +480,7 @@ class RefreshEngine:
 
     async def _adopt(self, session: Session, latest: Credentials) -> Session:
         """Another process (or botocore) refreshed: take its credentials, make no call."""
-        rt = self._rt(session.id)
-        rt.attempts, rt.next_attempt_at = 0, None
+        self._rt(session.id).succeeded()
         current = await asyncio.to_thread(self._read_credentials_quietly, session.id)
         if current is None or current.expires_at < latest.expires_at:
             await asyncio.to_thread(self.store.write_credentials, session.id, latest)
@@ -512,7 +508,7 @@ class RefreshEngine:
         unbounded = datetime.max.replace(tzinfo=UTC)
         ends_at = policy.learned_end(unbounded, granted, rt.granted, result.credentials.expires_at)
         rt.ttl = rt.granted = max(granted, rt.granted or granted)
-        rt.attempts, rt.next_attempt_at = 0, None
+        rt.succeeded()
         rt.not_before = now + rt.ttl * policy.MIN_SPACING_FRACTION
         problem: TokenNotStored | None = None
         try:
@@ -540,8 +536,7 @@ class RefreshEngine:
             self._publish(EventKind.REFRESHED, updated)
             return updated
         rt.not_before = None
-        rt.attempts += 1
-        rt.next_attempt_at = now + timedelta(seconds=policy.backoff_delay(rt.attempts, rt.ttl, self.rng))
+        rt.back_off(now, rt.ttl, self.rng)
         self._publish(EventKind.RETRYING, updated, problem.user_message)
         raise problem
 
@@ -550,10 +545,7 @@ class RefreshEngine:
     ) -> NoReturn:
         rt = self._rt(session.id)
         now = self.clock.now()
-        rt.attempts += 1
-        ttl = self.credential_ttl(session)
-        delay = policy.backoff_delay(rt.attempts, ttl, self.rng)
-        rt.next_attempt_at = now + timedelta(seconds=delay)
+        rt.back_off(now, self.credential_ttl(session), self.rng)
         # What the next pass will really wait for: the backoff, and the refresh window too.
         planned = max(t for t in (rt.next_attempt_at, self.due_at(session), rt.not_before) if t is not None)
         expired = session.credentials_expire_at is not None and session.credentials_expire_at <= now

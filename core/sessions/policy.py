@@ -83,10 +83,25 @@ class ClockProblem(TransientServiceError):
     """A refusal that a wrong clock explains: retried, never a reason to sign in again."""
 
 
+class UnexpectedFailure(TransientServiceError):
+    """A refresh failed in a way nothing foresaw (a bug, a module replaced under a running process): backed off."""
+
+
+def unexpected_failure(exc: BaseException) -> UnexpectedFailure:
+    """What an unforeseen failure of a refresh says (type and a short message), retried with backoff."""
+    detail = " ".join(str(exc).split())[:160]
+    what = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+    return UnexpectedFailure(
+        f"The refresh failed unexpectedly ({what}); it is retried. If this persists, restart aws-login-tray."
+    )
+
+
 def outcome_for(exc: Exception) -> str:
     """The outcome recorded in a session's history for a failed refresh (CloudTrail's words where it has them)."""
     if isinstance(exc, ClockProblem):
         return "ValidationException"
+    if isinstance(exc, UnexpectedFailure):
+        return "unexpected_error"
     if isinstance(exc, TransientServiceError):
         if exc.status == 429:
             return "TooManyRequestsError"

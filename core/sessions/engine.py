@@ -484,13 +484,20 @@ class RefreshEngine:
         current = await asyncio.to_thread(self._read_credentials_quietly, session.id)
         if current is None or current.expires_at < latest.expires_at:
             await asyncio.to_thread(self.store.write_credentials, session.id, latest)
-        updated = await self.table.update_session_off_loop(
-            session.id,
-            lambda s: s.evolve(state=SessionState.FRESH, state_reason=None, credentials_expire_at=latest.expires_at),
-        )
-        result = updated or session
+        recorded: list[bool] = []
+
+        def take(s: Session) -> Session:
+            known = s.credentials_expire_at  # (to the microsecond; the credentials file says whole seconds)
+            same = known is not None and known.replace(microsecond=0) == latest.expires_at.replace(microsecond=0)
+            recorded.append(same and s.state is SessionState.FRESH)
+            return s.evolve(
+                state=SessionState.FRESH, state_reason=None, credentials_expire_at=known if same else latest.expires_at
+            )
+
+        result = await self.table.update_session_off_loop(session.id, take) or session
         log.debug("%s: adopted credentials another process refreshed", session.profile_name)
-        self._publish(EventKind.REFRESHED, result, "adopted credentials refreshed by another process")
+        if not any(recorded):  # (when the sessions file records that refresh, the table announced it)
+            self._publish(EventKind.REFRESHED, result, "adopted credentials refreshed by another process")
         return result
 
     def _read_credentials_quietly(self, session_id: str) -> Credentials | None:

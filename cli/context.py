@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import functools
 import logging
 import os
 import sys
@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from cli.errors import PROG, UsageError
 from core.domain.errors import (
@@ -22,15 +22,25 @@ from core.domain.errors import (
 from core.domain.model import Session, SessionState
 from core.domain.regions import is_region_name
 from core.domain.timefmt import COMPACT, format_countdown, utc_stamp
-from core.sessions.service import SessionService
 from core.storage.atomic import read_regular_file
 from core.storage.paths import AppPaths
 from core.storage.settings import Settings
 
+if TYPE_CHECKING:
+    from core.sessions.service import SessionService
+
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 
-ServiceFactory = Callable[["Cli"], contextlib.AbstractAsyncContextManager[SessionService]]
+async def _to_thread(function: Callable[..., _T], *args: Any) -> _T:
+    """``asyncio.to_thread``, imported when a command first waits: ``list`` runs without asyncio."""
+    import asyncio
+
+    return await asyncio.to_thread(function, *args)
+
+
+ServiceFactory = Callable[["Cli"], contextlib.AbstractAsyncContextManager["SessionService"]]
 
 
 @dataclass
@@ -78,7 +88,7 @@ class Cli:
         self.note(f"Open this URL on a device with a browser, sign in, and paste the verification code here:\n  {url}")
         self.stderr.write("Verification code: ")
         self.stderr.flush()
-        line = await asyncio.to_thread(self.stdin.readline)
+        line = await _to_thread(self.stdin.readline)
         code = line.strip()
         if not code:
             raise SignInCancelled("No verification code was entered.")
@@ -97,7 +107,7 @@ async def _open_manager(cli: Cli) -> AsyncIterator[SessionService]:
         code_prompt=cli.prompt_code,
     )
     # A damaged sessions file is an error for every command (naming the file), never "no sessions".
-    await asyncio.to_thread(manager.table.sync, announce=False)
+    await _to_thread(functools.partial(manager.table.sync, announce=False))
     with contextlib.suppress(Exception):  # housekeeping: secrets an earlier sign-out could not remove
         await manager.remove_leftover_secrets()
     manager.aws_login.check_all()  # `aws login` / `aws logout` may have acted while nothing watched
@@ -203,7 +213,7 @@ async def ask_region(cli: Cli) -> str:
     )
     cli.stderr.write("AWS Region [us-east-1]: ")
     cli.stderr.flush()
-    line = await asyncio.to_thread(cli.stdin.readline)
+    line = await _to_thread(cli.stdin.readline)
     if not line:
         raise UsageError("No Region given; pass --region (for example --region us-east-1).")
     region = line.strip() or "us-east-1"

@@ -12,27 +12,38 @@ code and a sentence (:mod:`cli.errors`).
 from __future__ import annotations
 
 import argparse
-import asyncio
+import importlib
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, TextIO
 
-from cli.commands.agent import cmd_agent
-from cli.commands.awsconfig import cmd_doctor, cmd_import, cmd_undo_config
-from cli.commands.credentials import cmd_env, cmd_exec
-from cli.commands.desktop import cmd_desktop
 from cli.commands.roles import add_role_commands
-from cli.commands.sessions import cmd_list, cmd_login, cmd_logout, cmd_refresh, cmd_use
 from cli.commands.settings import _SETTING_KEYS, cmd_settings
 from cli.context import Cli
-from cli.credential_process import refresh_for_credential_process
 from cli.errors import PROG, report_error
 from core.domain.model import CredentialMode
 from credproc import fastpath as credproc
 from credproc.exitcodes import ExitCode
 
 log = logging.getLogger(__name__)
+
+
+class _Command:
+    """A command's handler, imported when it runs: a command loads only what it uses (``list`` stays fast)."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module, self.name = module, name
+
+    def __call__(self, cli: Cli, args: argparse.Namespace) -> Any:
+        handler = getattr(importlib.import_module(f"cli.commands.{self.module}"), self.name)
+        return handler(cli, args)
+
+
+def _refresh_for_credential_process(home: str, session_id: str) -> dict[str, object]:
+    from cli.credential_process import refresh_for_credential_process
+
+    return refresh_for_credential_process(home, session_id)
 
 
 def _epilog() -> str:
@@ -68,24 +79,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--region", help="the AWS Region (asked the first time when none is configured)")
     p.add_argument("--remote", action="store_true", help="no browser here: print a URL, read the pasted code")
     p.add_argument("--mode", choices=[m.value for m in CredentialMode], help="how the profile hands out credentials")
-    p.set_defaults(handler=cmd_login)
+    p.set_defaults(handler=_Command("sessions", "cmd_login"))
 
     p = add("list", "Show every session: profile, account, principal, region, state, time left.")
     p.add_argument("--json", action="store_true", help="machine-readable output for scripts")
-    p.set_defaults(handler=cmd_list)
+    p.set_defaults(handler=_Command("listing", "cmd_list"))
 
     p = add("use", "Point the active profile at a session, or at a role profile (see `role list`).")
     p.add_argument("name", metavar="NAME")
-    p.set_defaults(handler=cmd_use)
+    p.set_defaults(handler=_Command("sessions", "cmd_use"))
 
     p = add("refresh", "Refresh a session now (every live session without NAME).")
     p.add_argument("name", metavar="NAME", nargs="?")
-    p.set_defaults(handler=cmd_refresh)
+    p.set_defaults(handler=_Command("sessions", "cmd_refresh"))
 
     p = add("logout", "Sign a session out: forget its secrets, credentials and profile.")
     p.add_argument("name", metavar="NAME", nargs="?")
     p.add_argument("--all", action="store_true", help="every session")
-    p.set_defaults(handler=cmd_logout)
+    p.set_defaults(handler=_Command("sessions", "cmd_logout"))
 
     p = add("credential-process", "Print a session's credentials as credential_process JSON (used by SDKs).")
     p.add_argument("--session", required=True, metavar="ID")
@@ -93,17 +104,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("env", "Print `export` lines with a session's or a role profile's credentials (they expire: see stderr).")
     p.add_argument("name", metavar="NAME", nargs="?")
-    p.set_defaults(handler=cmd_env)
+    p.set_defaults(handler=_Command("credentials", "cmd_env"))
 
     p = add("exec", "Run CMD with a session's or a role profile's credentials and Region in its environment.")
     p.add_argument("name", metavar="NAME")
     p.add_argument("command", nargs=argparse.REMAINDER, metavar="-- CMD ...")
-    p.set_defaults(handler=cmd_exec)
+    p.set_defaults(handler=_Command("credentials", "cmd_exec"))
 
     _add_config_commands(add)
 
     p = add("agent", "Refresh every session in the foreground, without the tray (for a systemd user unit).")
-    p.set_defaults(handler=cmd_agent)
+    p.set_defaults(handler=_Command("agent", "cmd_agent"))
 
     add_role_commands(add)
     _add_desktop_commands(add)
@@ -119,13 +130,13 @@ def _add_config_commands(add: Callable[[str, str], argparse.ArgumentParser]) -> 
     """The AWS config and what ``aws login`` left: ``doctor``, ``import``, ``undo-config``."""
     p = add("doctor", "Check the AWS config, token cache and keyring; --fix repairs what it can.")
     p.add_argument("--fix", nargs="*", metavar="PROFILE", help="repair (only these profiles, if named)")
-    p.set_defaults(handler=cmd_doctor)
+    p.set_defaults(handler=_Command("awsconfig", "cmd_doctor"))
 
     p = add("import", "Adopt the sessions `aws login` left in ~/.aws/login/cache.")
-    p.set_defaults(handler=cmd_import)
+    p.set_defaults(handler=_Command("awsconfig", "cmd_import"))
 
     p = add("undo-config", "Undo aws-login-tray's last change to ~/.aws/config (restores the copy kept before it).")
-    p.set_defaults(handler=cmd_undo_config)
+    p.set_defaults(handler=_Command("awsconfig", "cmd_undo_config"))
 
 
 def _add_desktop_commands(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
@@ -135,7 +146,7 @@ def _add_desktop_commands(add: Callable[[str, str], argparse.ArgumentParser]) ->
     p = add("desktop", "Add this installation to the desktop's application menu (and autostart), or remove it.")
     p.add_argument("action", choices=["install", "uninstall"])
     p.add_argument("--autostart", action="store_true", help="also start the tray at login (install only)")
-    p.set_defaults(handler=cmd_desktop)
+    p.set_defaults(handler=_Command("desktop", "cmd_desktop"))
 
 
 class _VersionAction(argparse.Action):
@@ -176,7 +187,7 @@ def main(argv: Sequence[str] | None = None, *, cli: Cli | None = None) -> int:
     """Run one command; returns the process exit code."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list and args_list[0] == "credential-process" and "--debug" not in args_list:
-        return credproc.main(args_list[1:], slow_path=refresh_for_credential_process)
+        return credproc.main(args_list[1:], slow_path=_refresh_for_credential_process)
     context = cli or Cli()
     parser = build_parser()
     try:
@@ -186,9 +197,14 @@ def main(argv: Sequence[str] | None = None, *, cli: Cli | None = None) -> int:
     _configure_logging(bool(getattr(args, "debug", False)), context.stderr)
     if args.command == "credential-process":
         forwarded = ["--session", args.session] + (["--home", args.home] if args.home else [])
-        return credproc.main(forwarded, slow_path=refresh_for_credential_process)
+        return credproc.main(forwarded, slow_path=_refresh_for_credential_process)
     handler: Callable[[Cli, argparse.Namespace], Any] = args.handler
     try:
-        return int(asyncio.run(handler(context, args)))
+        outcome = handler(context, args)
+        if isinstance(outcome, Coroutine):
+            import asyncio
+
+            outcome = asyncio.run(outcome)
+        return int(outcome)
     except (Exception, KeyboardInterrupt) as exc:
         return report_error(exc, context.stderr)

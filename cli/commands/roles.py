@@ -5,15 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cli.context import Cli, find_session
 from cli.errors import PROG, UsageError
 from core.domain.model import Credentials, Session
 from core.domain.roles import MAX_CHAINED_DURATION, MIN_ROLE_DURATION, RoleProfile
 from core.domain.timefmt import utc_stamp
-from core.sessions.service import SessionService
 from credproc.exitcodes import ExitCode
+
+if TYPE_CHECKING:
+    from core.sessions.service import SessionService
 
 
 def add_role_commands(add: Callable[[str, str], argparse.ArgumentParser]) -> None:

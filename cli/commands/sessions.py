@@ -1,9 +1,8 @@
-"""``login``, ``list``, ``use``, ``refresh``, ``logout``: the sessions themselves."""
+"""``login``, ``use``, ``refresh``, ``logout``: the sessions themselves."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 from dataclasses import replace
 
@@ -15,7 +14,6 @@ from cli.context import (
     configured_region,
     find_session,
     format_remaining,
-    session_summary,
 )
 from cli.errors import PROG, UsageError, error_message, exit_code_for
 from core.domain.errors import (
@@ -51,46 +49,6 @@ async def cmd_login(cli: Cli, args: argparse.Namespace) -> int:
             f"({format_remaining(session.session_remaining(now))}). Its 15-minute credentials are renewed "
             f"before they run low while the tray or `{PROG} agent` runs, otherwise on demand."
         )
-    return ExitCode.OK
-
-
-async def cmd_list(cli: Cli, args: argparse.Namespace) -> int:
-    """Show every session."""
-    async with cli.service() as service:
-        now = service.now()
-        active = service.active_session_id()
-        sessions = service.sessions()
-        if args.json:
-            payload = {
-                "active_session_id": active,
-                "active_profile": service.settings().active_profile_name,
-                "active_role": service.role_profiles.active(),
-                "sessions": [session_summary(s, now, active) for s in sessions],
-            }
-            cli.say(json.dumps(payload, indent=2))
-            return ExitCode.OK
-        if not sessions:
-            cli.note(f"No sessions. Sign in with `{PROG} login`.")
-            return ExitCode.OK
-        header = ("", "PROFILE", "ACCOUNT", "PRINCIPAL", "REGION", "MODE", "STATE", "CREDS LEFT", "SESSION LEFT")
-        rows = [header]
-        for s in sessions:
-            rows.append(
-                (
-                    "*" if s.id == active else "",
-                    s.profile_name,
-                    s.account_id,
-                    _principal(s),
-                    s.region,
-                    s.credential_mode.value,
-                    s.state.value,
-                    format_remaining(s.credentials_remaining(now)),
-                    format_remaining(s.session_remaining(now)),
-                )
-            )
-        widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-        for row in rows:
-            cli.say("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
     return ExitCode.OK
 
 

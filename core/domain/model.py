@@ -6,7 +6,6 @@ and tests can build them directly.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -119,6 +118,8 @@ def session_id_for(arn: str) -> str:
     old session instead of adding one. (The AWS login cache file name is the
     full digest of the same input.)
     """
+    import hashlib  # on first use: listing never derives an id
+
     return hashlib.sha256(arn.encode()).hexdigest()[:16]
 
 

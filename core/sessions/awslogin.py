@@ -34,9 +34,9 @@ from typing import TYPE_CHECKING
 from core.domain.errors import CacheFileError, SignInRequired
 from core.domain.events import EventBus, EventKind, SessionEvent
 from core.domain.idtoken import auth_time
-from core.domain.idtoken import subject as id_token_subject
 from core.domain.model import CredentialMode, RefreshRecord, Session, SessionState
 from core.domain.ports import Clock
+from core.sessions.awslogin_look import Finding, Look, look_at_cache_file
 from core.storage.secrets import LoginCacheSecretStore
 from core.storage.store import HISTORY_LIMIT, SessionStore, SessionTable
 
@@ -130,23 +130,24 @@ class AwsLoginFollower:
         if self._seen.get(session.id) == key:
             return session
         self._seen[session.id] = key
-        from core.storage.logincache import read_login_cache  # deferred: loads cryptography, off the tray's start-up
+        return self._act(session, look_at_cache_file(session, path, exists=signature is not None))
 
-        if signature is None:
-            return session if session.state is SessionState.SIGNED_OUT else self._signed_out(session)
-        try:
-            entry = read_login_cache(path)
-        except FileNotFoundError:
+    def _act(self, session: Session, look: Look) -> Session:
+        if look.finding is Finding.SIGNED_OUT:
             return self._signed_out(session)
-        except CacheFileError:
-            log.debug("%s: the aws login cache file is being written or is damaged; looking again later", path)
-            return session
-        except SignInRequired as exc:
+        if look.finding is Finding.DAMAGED_SIGN_IN:
             # A new sign-in whose key the AWS CLI saved damaged: say so, as for an import.
-            if session.state is SessionState.SIGNED_OUT:
-                return self._set(session, SessionState.NEEDS_SIGN_IN, exc.user_message, EventKind.NEEDS_SIGN_IN)
-            return session
-        return self._follow(session, entry)
+            reason = look.message or "sign in again"
+            return self._set(session, SessionState.NEEDS_SIGN_IN, reason, EventKind.NEEDS_SIGN_IN)
+        if look.finding is Finding.NOTE_MARKER:
+            # Stored before markers existed: this is the sign-in it follows.
+            marker = look.marker
+            return self.table.update_session(session.id, lambda s: s.evolve(sign_in_marker=marker)) or session
+        if look.finding is Finding.ADOPT and look.entry is not None and look.marker is not None:
+            return self._adopt(session, look.entry, look.marker)
+        if look.message is not None:
+            log.info("%s: %s; left alone", session.profile_name, look.message)
+        return session
 
     def holds_other_sign_in(self, session: Session) -> bool:
         """True when the session's cache file holds a sign-in other than the one the session follows."""
@@ -213,21 +214,6 @@ class AwsLoginFollower:
             stop_listening()
 
     # -- following ---------------------------------------------------------------
-
-    def _follow(self, session: Session, entry: LoginCacheEntry) -> Session:
-        from core.storage.logincache import sign_in_marker
-
-        marker = sign_in_marker(entry.secrets)
-        if marker == session.sign_in_marker and session.state is not SessionState.SIGNED_OUT:
-            return session
-        if session.sign_in_marker is None and session.state.live:
-            # Stored before markers existed: this is the sign-in it follows.
-            return self.table.update_session(session.id, lambda s: s.evolve(sign_in_marker=marker)) or session
-        subject = id_token_subject(entry.secrets.id_token)
-        if subject is not None and subject != session.identity.arn:
-            log.warning("%s: the aws login cache file names another principal; left alone", session.profile_name)
-            return session
-        return self._adopt(session, entry, marker)
 
     def _adopt(self, session: Session, entry: LoginCacheEntry, marker: str) -> Session:
         now = self.clock.now()

@@ -20,7 +20,6 @@ import os
 import re
 import stat
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -119,6 +118,8 @@ def atomic_write_bytes(
         except FileNotFoundError:
             template = None
         mode = stat.S_IMODE(template.st_mode) if template is not None else PRIVATE_FILE_MODE
+    import tempfile  # on first write: read-only commands never load it (nor random, shutil)
+
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=_TEMP_SUFFIX, dir=path.parent)
     tmp = Path(tmp_name)
     try:
@@ -189,6 +190,8 @@ def probe_writable(directory: Path) -> None:
     """
     ensure_private_dir(directory)
     remove_stale_temps(directory / "probe")  # what a probe killed before its unlink left
+    import tempfile
+
     fd, name = tempfile.mkstemp(prefix=".probe.", suffix=_TEMP_SUFFIX, dir=directory)
     try:
         os.write(fd, b"\0" * 512)

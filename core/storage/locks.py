@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,6 +22,8 @@ async def acquire_off_loop(lock: filelock.BaseFileLock, wait_seconds: float) -> 
     finishes its wait; a lock it then obtains is released at once instead of
     being held until the process exits.
     """
+    import asyncio  # here: the CLI's read-only commands never load it
+
     acquiring: asyncio.Future[object] = asyncio.ensure_future(asyncio.to_thread(lock.acquire, timeout=wait_seconds))
     try:
         await asyncio.shield(acquiring)
@@ -90,6 +91,8 @@ async def acquire_session_lock(paths: AppPaths, session_id: str, wait_seconds: f
     Returns:
         The held lock, or None when another process held it for ``wait_seconds``.
     """
+    import asyncio  # here: the CLI's read-only commands never load it
+
     lock = await asyncio.to_thread(session_file_lock, paths, session_id)
     import filelock  # already loaded by the thread above
 

@@ -23,10 +23,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_private_key
-
 from core.domain.errors import DAMAGED_KEY, CacheFileError, SignInRequired
 from core.domain.model import Credentials, SessionSecrets
 from core.domain.timefmt import utc_stamp
@@ -69,6 +65,9 @@ def parse_expires_at(text: str) -> datetime:
 
 def dpop_key_loads(pem: str) -> bool:
     """Whether ``pem`` holds a usable P-256 private key."""
+    from cryptography.hazmat.primitives.asymmetric import ec  # loaded only to read a key: paths stay cheap
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
     try:
         key = load_pem_private_key(pem.encode("ascii"), password=None)
     except (ValueError, TypeError, UnicodeEncodeError):
@@ -87,6 +86,9 @@ def sign_in_marker(secrets: SessionSecrets) -> str:
     hashed rather than the PEM text, so a re-serialised key is the same sign-in;
     a key that cannot be loaded is taken by its text.
     """
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat, load_pem_private_key
+
     try:
         private = load_pem_private_key(secrets.dpop_key_pem.encode("ascii"), password=None)
         key = private.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)

@@ -27,7 +27,6 @@ within milliseconds of each other), so the event loop never waits for a disk.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import logging
@@ -36,7 +35,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.domain.errors import CacheFileError, ConfigFileError
 from core.domain.events import EventBus, EventKind, SessionEvent
@@ -45,6 +44,9 @@ from core.domain.timefmt import utc_stamp
 from core.storage.atomic import atomic_write_json, read_regular_file
 from core.storage.locks import held_file_lock
 from core.storage.paths import AppPaths, is_session_id
+
+if TYPE_CHECKING:
+    import asyncio
 
 log = logging.getLogger(__name__)
 
@@ -480,6 +482,8 @@ class SessionTable:
         (each applied in order to what is on disk then). The view and the
         announcements of other processes' changes stay on the loop's thread.
         """
+        import asyncio  # here: the CLI's read-only commands never load it
+
         future: asyncio.Future[Session | None] = asyncio.get_running_loop().create_future()
         self._queued.append(_QueuedUpdate(session_id, change, future))
         if self._writer is None or self._writer.done():
@@ -487,6 +491,8 @@ class SessionTable:
         return await future
 
     async def _write_queued(self) -> None:
+        import asyncio
+
         while self._queued:
             batch, self._queued = self._queued, []
             try:

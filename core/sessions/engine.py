@@ -190,8 +190,13 @@ class RefreshEngine:
         self._wake.set()
 
     async def run(self) -> None:
-        """Check, sleep until the next thing is due (at most ``max_idle_sleep``), repeat until :meth:`stop`."""
-        self._stopping = False
+        """Check, sleep until the next thing is due, repeat until :meth:`stop` (even one asked before the start)."""
+        try:
+            await self._loop()
+        finally:
+            self._stopping = False
+
+    async def _loop(self) -> None:
         failed_passes = 0
         while not self._stopping:
             self._wake.clear()

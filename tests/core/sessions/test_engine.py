@@ -447,3 +447,16 @@ def test_a_token_rotated_outside_our_lock_during_our_call_is_adopted_not_fatal()
         assert after.state is SessionState.FRESH
 
     run(scenario())
+
+
+def test_a_stop_asked_before_the_loop_starts_is_kept() -> None:
+    """Quit right after start (a signal during start-up): the loop must not run on forever."""
+
+    async def scenario() -> None:
+        rig = make_rig()
+        engine = rig.manager.engine
+        await engine.stop()
+        await asyncio.wait_for(engine.run(), timeout=5)
+        assert rig.service.calls == []
+
+    run(scenario())

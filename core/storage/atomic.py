@@ -20,6 +20,7 @@ import os
 import re
 import stat
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -183,11 +184,49 @@ def probe_writable(directory: Path) -> None:
     """Check that a file can be created, written and synced in ``directory`` (made private if missing).
 
     Catches a read-only or full file system before a refresh token that could
-    not be stored is spent.
+    not be stored is spent. Callers that overlap share a probe, as writers
+    share a group commit: one that arrives while a probe of the directory runs
+    waits, and takes the outcome of the next probe, which starts after it
+    asked (five refreshes at once write two probes, not five).
 
     Raises:
         OSError: it cannot.
     """
+    gate = _probe_gate(directory)
+    asked_after = gate.started
+    with gate.running:
+        if gate.started == asked_after:  # no probe started since we asked: run one
+            gate.started += 1
+            try:
+                _probe_once(directory)
+            except OSError as exc:
+                gate.failure = exc
+                raise
+            gate.failure = None
+        elif gate.failure is not None:  # a probe that started after we asked failed
+            failure = gate.failure
+            raise OSError(failure.errno, failure.strerror, failure.filename)
+
+
+class _ProbeGate:
+    """One directory's probes: one runs at a time; ``started`` counts them."""
+
+    def __init__(self) -> None:
+        self.running = threading.Lock()
+        self.started = 0
+        self.failure: OSError | None = None
+
+
+_probe_gates: dict[Path, _ProbeGate] = {}
+_probe_gates_guard = threading.Lock()
+
+
+def _probe_gate(directory: Path) -> _ProbeGate:
+    with _probe_gates_guard:
+        return _probe_gates.setdefault(directory, _ProbeGate())
+
+
+def _probe_once(directory: Path) -> None:
     ensure_private_dir(directory)
     remove_stale_temps(directory / "probe")  # what a probe killed before its unlink left
     import tempfile

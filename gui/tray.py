@@ -101,6 +101,8 @@ class TrayController(QObject):
         self._menu_open = False
         self._menu_timer = _single_shot(self, self._menu_tick)
         self._idle_timer = _single_shot(self, self.refresh_icon)
+        self._rebuild_timer = _single_shot(self, self.rebuild)
+        self._rebuild_timer.setInterval(0)
         self.menu.aboutToShow.connect(self._menu_shown)
         self.menu.aboutToHide.connect(self._menu_hidden)
         actions.sign_in_running_changed.connect(lambda _running: self.rebuild())
@@ -108,8 +110,14 @@ class TrayController(QObject):
 
     # -- events ------------------------------------------------------------------
     def on_event(self, _event: SessionEvent) -> None:
-        """Re-render after any change in core."""
-        self.rebuild()
+        """Re-render after any change in core: at once while the menu is open, else on the next turn of the loop.
+
+        Events that arrive together (five refreshes landing in one round) then cost one rebuild, not one each.
+        """
+        if self._menu_open:
+            self.rebuild()
+        elif not self._rebuild_timer.isActive():
+            self._rebuild_timer.start()
 
     def show_roles(self) -> None:
         """Add the role rows under their sessions from now on."""

@@ -37,7 +37,7 @@ def test_run_starts_core_and_quit_stops_it(
     qtbot.waitUntil(lambda: service.lifecycle == ["start"])
     service.fill(2, active=0)
     service.publish(EventKind.UPDATED, service.sessions()[0])
-    assert len(app.tray.session_actions) == 2
+    qtbot.waitUntil(lambda: len(app.tray.session_actions) == 2)  # rebuilt on the next turn of the loop
     assert app.switcher.model.rowCount() == 2
     app.tray.quit_action.trigger()
     qtbot.waitUntil(task.done)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QPoint
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
@@ -250,3 +251,48 @@ def test_undo_config_change_asks_first_and_then_restores(
     tray.undo_config_action.trigger()
     qtbot.waitUntil(lambda: service.config_undone == 1)
     assert service.names() == ["undo_config_change"]
+
+
+def test_events_that_arrive_together_rebuild_the_closed_menu_once(
+    qtbot: QtBot, service: RecordingSessionService, actions: SessionActions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Five refreshes landing in one round: one rebuild on the next turn of the loop, not five."""
+    rebuilds: list[int] = []
+    original = TrayController.rebuild
+
+    def counting(self: TrayController) -> None:
+        rebuilds.append(1)
+        original(self)
+
+    monkeypatch.setattr(TrayController, "rebuild", counting)
+    sessions = service.fill(5, active=0)
+    tray = make_tray(actions)
+    service.events.subscribe(tray.on_event)
+    rebuilds.clear()
+    for session in sessions:
+        service.publish(EventKind.REFRESHED, session)
+    assert rebuilds == []
+    qtbot.waitUntil(lambda: rebuilds == [1])
+    qtbot.wait(50)
+    assert rebuilds == [1]
+
+
+def test_an_open_menu_is_rebuilt_at_once(
+    service: RecordingSessionService, actions: SessionActions, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rebuilds: list[int] = []
+    original = TrayController.rebuild
+
+    def counting(self: TrayController) -> None:
+        rebuilds.append(1)
+        original(self)
+
+    monkeypatch.setattr(TrayController, "rebuild", counting)
+    sessions = service.fill(2, active=0)
+    tray = make_tray(actions)
+    service.events.subscribe(tray.on_event)
+    tray.menu.aboutToShow.emit()
+    rebuilds.clear()
+    service.publish(EventKind.REFRESHED, sessions[1])
+    assert rebuilds == [1]
+    tray.menu.aboutToHide.emit()

@@ -12,10 +12,10 @@ code and a sentence (:mod:`cli.errors`).
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import sys
 from collections.abc import Callable, Coroutine, Sequence
+from types import ModuleType
 from typing import Any, TextIO
 
 from cli.commands.roles import add_role_commands
@@ -32,12 +32,49 @@ log = logging.getLogger(__name__)
 class _Command:
     """A command's handler, imported when it runs: a command loads only what it uses (``list`` stays fast)."""
 
-    def __init__(self, module: str, name: str) -> None:
-        self.module, self.name = module, name
+    def __init__(self, load: Callable[[], ModuleType], name: str) -> None:
+        self.load, self.name = load, name
 
     def __call__(self, cli: Cli, args: argparse.Namespace) -> Any:
-        handler = getattr(importlib.import_module(f"cli.commands.{self.module}"), self.name)
-        return handler(cli, args)
+        return getattr(self.load(), self.name)(cli, args)
+
+
+# One loader per command module, each a plain import statement: the import-linter contracts,
+# the import-graph test and PyInstaller's analysis all see what a command needs.
+def _sessions() -> ModuleType:
+    from cli.commands import sessions
+
+    return sessions
+
+
+def _listing() -> ModuleType:
+    from cli.commands import listing
+
+    return listing
+
+
+def _credentials() -> ModuleType:
+    from cli.commands import credentials
+
+    return credentials
+
+
+def _agent() -> ModuleType:
+    from cli.commands import agent
+
+    return agent
+
+
+def _awsconfig() -> ModuleType:
+    from cli.commands import awsconfig
+
+    return awsconfig
+
+
+def _desktop() -> ModuleType:
+    from cli.commands import desktop
+
+    return desktop
 
 
 def _refresh_for_credential_process(home: str, session_id: str) -> dict[str, object]:
@@ -79,24 +116,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--region", help="the AWS Region (asked the first time when none is configured)")
     p.add_argument("--remote", action="store_true", help="no browser here: print a URL, read the pasted code")
     p.add_argument("--mode", choices=[m.value for m in CredentialMode], help="how the profile hands out credentials")
-    p.set_defaults(handler=_Command("sessions", "cmd_login"))
+    p.set_defaults(handler=_Command(_sessions, "cmd_login"))
 
     p = add("list", "Show every session: profile, account, principal, region, state, time left.")
     p.add_argument("--json", action="store_true", help="machine-readable output for scripts")
-    p.set_defaults(handler=_Command("listing", "cmd_list"))
+    p.set_defaults(handler=_Command(_listing, "cmd_list"))
 
     p = add("use", "Point the active profile at a session, or at a role profile (see `role list`).")
     p.add_argument("name", metavar="NAME")
-    p.set_defaults(handler=_Command("sessions", "cmd_use"))
+    p.set_defaults(handler=_Command(_sessions, "cmd_use"))
 
     p = add("refresh", "Refresh a session now (every live session without NAME).")
     p.add_argument("name", metavar="NAME", nargs="?")
-    p.set_defaults(handler=_Command("sessions", "cmd_refresh"))
+    p.set_defaults(handler=_Command(_sessions, "cmd_refresh"))
 
     p = add("logout", "Sign a session out: forget its secrets, credentials and profile.")
     p.add_argument("name", metavar="NAME", nargs="?")
     p.add_argument("--all", action="store_true", help="every session")
-    p.set_defaults(handler=_Command("sessions", "cmd_logout"))
+    p.set_defaults(handler=_Command(_sessions, "cmd_logout"))
 
     p = add("credential-process", "Print a session's credentials as credential_process JSON (used by SDKs).")
     p.add_argument("--session", required=True, metavar="ID")
@@ -104,17 +141,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("env", "Print `export` lines with a session's or a role profile's credentials (they expire: see stderr).")
     p.add_argument("name", metavar="NAME", nargs="?")
-    p.set_defaults(handler=_Command("credentials", "cmd_env"))
+    p.set_defaults(handler=_Command(_credentials, "cmd_env"))
 
     p = add("exec", "Run CMD with a session's or a role profile's credentials and Region in its environment.")
     p.add_argument("name", metavar="NAME")
     p.add_argument("command", nargs=argparse.REMAINDER, metavar="-- CMD ...")
-    p.set_defaults(handler=_Command("credentials", "cmd_exec"))
+    p.set_defaults(handler=_Command(_credentials, "cmd_exec"))
 
     _add_config_commands(add)
 
     p = add("agent", "Refresh every session in the foreground, without the tray (for a systemd user unit).")
-    p.set_defaults(handler=_Command("agent", "cmd_agent"))
+    p.set_defaults(handler=_Command(_agent, "cmd_agent"))
 
     add_role_commands(add)
     _add_desktop_commands(add)
@@ -130,13 +167,13 @@ def _add_config_commands(add: Callable[[str, str], argparse.ArgumentParser]) -> 
     """The AWS config and what ``aws login`` left: ``doctor``, ``import``, ``undo-config``."""
     p = add("doctor", "Check the AWS config, token cache and keyring; --fix repairs what it can.")
     p.add_argument("--fix", nargs="*", metavar="PROFILE", help="repair (only these profiles, if named)")
-    p.set_defaults(handler=_Command("awsconfig", "cmd_doctor"))
+    p.set_defaults(handler=_Command(_awsconfig, "cmd_doctor"))
 
     p = add("import", "Adopt the sessions `aws login` left in ~/.aws/login/cache.")
-    p.set_defaults(handler=_Command("awsconfig", "cmd_import"))
+    p.set_defaults(handler=_Command(_awsconfig, "cmd_import"))
 
     p = add("undo-config", "Undo aws-login-tray's last change to ~/.aws/config (restores the copy kept before it).")
-    p.set_defaults(handler=_Command("awsconfig", "cmd_undo_config"))
+    p.set_defaults(handler=_Command(_awsconfig, "cmd_undo_config"))
 
 
 def _add_desktop_commands(add: Callable[[str, str], argparse.ArgumentParser]) -> None:
@@ -146,7 +183,7 @@ def _add_desktop_commands(add: Callable[[str, str], argparse.ArgumentParser]) ->
     p = add("desktop", "Add this installation to the desktop's application menu (and autostart), or remove it.")
     p.add_argument("action", choices=["install", "uninstall"])
     p.add_argument("--autostart", action="store_true", help="also start the tray at login (install only)")
-    p.set_defaults(handler=_Command("desktop", "cmd_desktop"))
+    p.set_defaults(handler=_Command(_desktop, "cmd_desktop"))
 
 
 class _VersionAction(argparse.Action):

@@ -1,7 +1,7 @@
 """``aws-login-tray``: which front end runs, decided from the first word.
 
 =========================  =================================================
-``aws-login-tray``         the tray (:func:`gui.app.main`)
+``aws-login-tray``         the tray (:func:`gui.launch.main`)
 ``aws-login-tray gui ...`` the tray, with its options (``--demo``, ``--debug``)
 ``aws-login-tray CMD ...`` a command of the CLI (:func:`cli.main.main`)
 ``--help``, ``--version``  the CLI's help, which lists ``gui`` and its options
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     command = _first_word(args)
     wants_help = any(arg in ("-h", "--help", "--version") for arg in args)
     if (command == GUI_COMMAND and not wants_help) or (command is None and not wants_help):
-        from gui.app import main as run_tray
+        from gui.launch import main as run_tray
 
         return run_tray([arg for arg in args if arg != GUI_COMMAND])
     from cli.main import main as run_command

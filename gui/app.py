@@ -1,47 +1,43 @@
-"""The tray app's composition root: one QApplication, one qasync loop, one object graph.
+"""The tray app's composition root: one qasync loop, one object graph.
 
-:func:`main` parses the options, starts the demo emulator when asked,
-makes sure only one instance runs, builds the session manager and the
-widgets (:class:`TrayApp`), and runs until Quit, SIGINT or SIGTERM. On the
-way out it awaits ``SessionService.stop()`` so refreshes and config
-writes in flight finish first.
+:mod:`gui.launch` starts the process (options, demo, QApplication, the
+single-instance check) and shows the tray icon from the stored sessions;
+:func:`run_gui`, imported only after that, builds the session manager and
+the widgets (:class:`TrayApp`, which adopts that icon), and runs until Quit,
+SIGINT or SIGTERM. On the way out it awaits ``SessionService.stop()`` so
+refreshes and config writes in flight finish first.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import logging
 import signal
 import socket
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSocketNotifier
-from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidget
+from PySide6.QtWidgets import QMessageBox, QSystemTrayIcon, QWidget
 
-from core.desktop.integration import DESKTOP_ID
-from core.domain.logs import add_log_file, configure_logging
 from core.domain.ports import BrowserOpener, CodePrompt
 from core.sessions.service import SessionService
 from core.storage.paths import AppPaths
 from gui.actions import SessionActions
 from gui.bridge import EventBridge
 from gui.dialogs import DialogCodePrompt
-from gui.display import display_problem
 from gui.errors import ErrorPresenter, message_box_sink
 from gui.icons import IconSet
 from gui.notify import FreedesktopBackend, Notifier, TrayBalloonBackend
-from gui.single_instance import InstanceServer, ask_running_instance, server_name
 from gui.tasks import TaskRunner
 from gui.tray import TrayController
 
 if TYPE_CHECKING:  # built on first use, so the tray icon never waits for them
     from gui.about import LogDialog
     from gui.doctor import DoctorPanel
+    from gui.launch import EarlyStart
     from gui.settings_dialog import SettingsDialog
     from gui.switcher import SwitcherWindow
 
@@ -70,10 +66,12 @@ class TrayApp:
         doctor: DoctorPanel | Callable[[], DoctorPanel] | None = None,
         runner: TaskRunner | None = None,
         log_file: Path | None = None,
+        tray_icon: QSystemTrayIcon | None = None,
     ) -> None:
         """``doctor`` is the switcher's doctor panel, or a function that builds it with the switcher.
 
         ``log_file`` is where the tray logs (offered by "Show log"); None hides that item.
+        ``tray_icon`` is an icon already shown (the start's), which the tray takes over.
         """
         self.service = service
         self.log_file = log_file
@@ -99,6 +97,7 @@ class TrayApp:
             list_roles=False,  # after the icon shows: listing them parses the AWS config
             show_log=self.show_log if log_file is not None else None,
             show_about=self.show_about,
+            tray_icon=tray_icon,
         )
         self.notifier = Notifier(self.actions, TrayBalloonBackend(self.tray.tray), burst_ms=NOTIFICATION_BURST_MS)
         self._dbus: FreedesktopBackend | None = None
@@ -167,12 +166,15 @@ class TrayApp:
         """Ask the app to stop (the run loop then shuts down cleanly)."""
         self._quit.set()
 
-    async def run(self, *, use_dbus_notifications: bool = True, sign_in_first: bool = False) -> int:
+    async def run(
+        self, *, use_dbus_notifications: bool = True, sign_in_first: bool = False, announce_ready: bool = True
+    ) -> int:
         """Start core, show the UI, wait for Quit, then stop core cleanly.
 
         Args:
             use_dbus_notifications: try freedesktop notifications before tray balloons.
             sign_in_first: with no session yet, open the sign-in page right away (demo mode).
+            announce_ready: log ``ready`` once the UI shows (False: the start already did, for its icon).
         """
         if not self.presenter.has_sink:
             self.presenter.set_sink(message_box_sink(None))
@@ -187,9 +189,12 @@ class TrayApp:
             self.presenter.show("AWS Login Tray", NO_TRAY_TEXT)
             self.show_switcher()
         await asyncio.sleep(0)  # one turn of the event loop: the tray host embeds the icon
-        log.info(
-            "ready: %d session(s), tray %s", len(self.service.sessions()), "shown" if self.tray_available else "absent"
-        )
+        if announce_ready:
+            log.info(
+                "ready: %d session(s), tray %s",
+                len(self.service.sessions()),
+                "shown" if self.tray_available else "absent",
+            )
         self.tray.show_roles()
         if use_dbus_notifications:
             self._dbus = await FreedesktopBackend.connect(str(self.icons.app_icon_path()))
@@ -216,13 +221,6 @@ class TrayApp:
         self.tray.hide()
         if self._switcher is not None:
             self._switcher.close()
-
-
-def _parse(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="aws-login-tray", description="Keep aws login sessions fresh from the tray.")
-    parser.add_argument("--demo", action="store_true", help="run against a local AWS Sign-In emulator in a temp dir")
-    parser.add_argument("--debug", action="store_true", help="log debug messages to stderr")
-    return parser.parse_args(argv)
 
 
 class SignalWatcher:
@@ -265,61 +263,15 @@ def install_signal_handlers(on_signal: Callable[[], None], loop: asyncio.Abstrac
     return SignalWatcher(on_signal, loop)
 
 
-def main(argv: list[str]) -> int:
-    """Run the tray app; returns the exit code."""
-    args = _parse(argv)
-    problem = display_problem()
-    if problem is not None:  # Qt would abort (SIGABRT) with a plugin message instead
-        sys.stderr.write(f"aws-login-tray: {problem}\n")
-        return 2
-    configure_logging(debug=args.debug, stream=sys.stderr, default_level=logging.INFO)
-    demo = None
-    if args.demo:
-        from gui.demo import DemoEnvironment
-
-        try:
-            demo = DemoEnvironment.start()
-        except (OSError, RuntimeError) as exc:
-            print(f"aws-login-tray: cannot start the demo: {exc}", file=sys.stderr)
-            return 1
-        print(demo.describe(), file=sys.stderr)
-    try:
-        return _run_gui(demo_text=demo.describe() if demo else None)
-    finally:
-        if demo is not None:
-            demo.stop()
-
-
-def _run_gui(*, demo_text: str | None) -> int:
+def run_gui(early: EarlyStart, *, demo_text: str | None) -> int:
+    """Build the app behind the icon :mod:`gui.launch` showed (if any) and run it until it quits."""
     import qasync
 
-    paths = AppPaths.from_environment()
-    existing = QApplication.instance()
-    qapp = (
-        existing
-        if isinstance(existing, QApplication)
-        else QApplication([sys.argv[0] if sys.argv else "aws-login-tray"])
-    )
-    qapp.setApplicationName("aws-login-tray")
-    qapp.setApplicationDisplayName("AWS Login Tray")
-    qapp.setDesktopFileName(DESKTOP_ID)
-    qapp.setQuitOnLastWindowClosed(False)
-
-    name = server_name(paths)
-    if ask_running_instance(name):
-        print("aws-login-tray is already running; asked it to show its switcher.", file=sys.stderr)
-        return 0
-    instance = InstanceServer(name)
-    instance.listen()
-
-    icons = IconSet()
-    qapp.setWindowIcon(icons.app_icon())
+    paths = early.paths
     presenter = ErrorPresenter()
     code_prompt = DialogCodePrompt()
     from core.signin.browser import WebBrowserOpener
 
-    if not add_log_file(paths.log_file):
-        print(f"aws-login-tray: cannot write the log file {paths.log_file}", file=sys.stderr)
     services: list[SessionService] = []
     apps: list[TrayApp] = []
     opener = WebBrowserOpener(on_failure=None, command=lambda: services[0].settings().browser_command)
@@ -336,28 +288,32 @@ def _run_gui(*, demo_text: str | None) -> int:
         QMessageBox.critical(None, "AWS Login Tray", "The session manager is not installed; cannot start.")
         return 1
 
-    loop = qasync.QEventLoop(qapp)
+    loop = qasync.QEventLoop(early.qapp)
     asyncio.set_event_loop(loop)
     with loop:
         runner = TaskRunner(presenter, loop)
-        tray_available = QSystemTrayIcon.isSystemTrayAvailable()
+        tray_available = early.tray is not None or QSystemTrayIcon.isSystemTrayAvailable()
         app = TrayApp(
             service,
             presenter=presenter,
-            icons=icons,
+            icons=early.icons,
             tray_available=tray_available,
             doctor=lambda: _doctor_panel(runner, paths),
             runner=runner,
             log_file=paths.log_file,
+            tray_icon=early.tray,
         )
         apps.append(app)
-        instance.show_requested.connect(app.show_switcher)
+        early.instance.show_requested.connect(app.show_switcher)
         signals = install_signal_handlers(app.quit, loop)
+        if early.quit_requested:  # asked to quit while the app was being built
+            app.quit()
         if demo_text:
             presenter.show("AWS Login Tray demo", demo_text)
-        code: int = loop.run_until_complete(app.run(sign_in_first=demo_text is not None))
+        run = app.run(sign_in_first=demo_text is not None, announce_ready=early.tray is None)
+        code: int = loop.run_until_complete(run)
         signals.stop()
-    instance.close()
+    early.instance.close()
     return code
 
 

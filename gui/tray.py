@@ -55,9 +55,13 @@ class TrayController(QObject):
         show_log: Callable[[], None] | None = None,
         show_about: Callable[[], None] | None = None,
         list_roles: bool = True,
+        tray_icon: QSystemTrayIcon | None = None,
         parent: QObject | None = None,
     ) -> None:
-        """``list_roles=False`` leaves role rows out until :meth:`show_roles` (listing them reads the AWS config)."""
+        """``list_roles=False`` leaves role rows out until :meth:`show_roles` (listing them reads the AWS config).
+
+        ``tray_icon``: an icon already in the tray (shown at start), taken over instead of a new one.
+        """
         super().__init__(parent)
         self._actions = actions
         self._service = actions.service
@@ -66,7 +70,11 @@ class TrayController(QObject):
         self.menu = QMenu()
         self.menu.setToolTipsVisible(True)
         self.menu.setMinimumWidth(460)
-        self.tray = QSystemTrayIcon(icons.status_icon(TrayStatus.EMPTY, self._theme()), self)
+        self.tray = (
+            self._adopt(tray_icon)
+            if tray_icon is not None
+            else QSystemTrayIcon(icons.status_icon(TrayStatus.EMPTY, self._theme()), self)
+        )
         self.tray.setContextMenu(self.menu)
         self.tray.activated.connect(self._activated)
         self.session_actions: dict[str, QAction] = {}
@@ -107,6 +115,10 @@ class TrayController(QObject):
         self.menu.aboutToHide.connect(self._menu_hidden)
         actions.sign_in_running_changed.connect(lambda _running: self.rebuild())
         self.rebuild()
+
+    def _adopt(self, tray_icon: QSystemTrayIcon) -> QSystemTrayIcon:
+        tray_icon.setParent(self)
+        return tray_icon
 
     # -- events ------------------------------------------------------------------
     def on_event(self, _event: SessionEvent) -> None:

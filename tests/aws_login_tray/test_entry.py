@@ -8,7 +8,7 @@ import pytest
 
 from aws_login_tray import entry
 from cli.main import build_parser
-from gui import app as gui_app
+from gui import launch as gui_launch
 
 
 def _option_strings(parser: argparse.ArgumentParser) -> set[str]:
@@ -25,7 +25,7 @@ def test_every_option_the_tray_takes_is_in_the_help_of_gui() -> None:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(argparse.ArgumentParser, "parse_args", spy)
-        gui_app._parse([])
+        gui_launch._parse([])
     subparsers = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     gui_help = _option_strings(subparsers.choices["gui"])
     assert {"--demo", "--debug"} <= tray_parser_options
@@ -56,7 +56,7 @@ def test_the_first_word_chooses_the_front_end(argv: list[str], front_end: str, m
 
         return run
 
-    monkeypatch.setattr(gui_app, "main", recorder("tray"))
+    monkeypatch.setattr(gui_launch, "main", recorder("tray"))
     monkeypatch.setattr("cli.main.main", recorder("cli"))
     assert entry.main(argv) == 0
     assert [name for name, _ in seen] == [front_end]

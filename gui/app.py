@@ -268,6 +268,7 @@ def run_gui(early: EarlyStart, *, demo_text: str | None) -> int:
     import qasync
 
     paths = early.paths
+    early.qapp.setWindowIcon(early.icons.app_icon())  # for windows and dialogs; the tray icon did not need it
     presenter = ErrorPresenter()
     code_prompt = DialogCodePrompt()
     from core.signin.browser import WebBrowserOpener

@@ -98,7 +98,6 @@ def _start(*, demo_text: str | None) -> int:
     instance = InstanceServer(name)
     instance.listen()
     icons = IconSet()
-    qapp.setWindowIcon(icons.app_icon())
     if not add_log_file(paths.log_file):
         print(f"aws-login-tray: cannot write the log file {paths.log_file}", file=sys.stderr)
     early = EarlyStart(qapp, paths, instance, icons)

@@ -3,14 +3,14 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QPoint
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 from pytestqt.qtbot import QtBot
 
 from core.domain.events import EventKind
 from core.domain.model import SessionState
 from gui.actions import SessionActions
 from gui.dialogs import RegionChoice
-from gui.icons import TrayStatus
+from gui.icons import IconSet, TrayStatus
 from gui.tray import TrayController
 from tests.doubles.clock import ManualClock
 from tests.doubles.session_service import RecordingSessionService
@@ -296,3 +296,28 @@ def test_an_open_menu_is_rebuilt_at_once(
     service.publish(EventKind.REFRESHED, sessions[1])
     assert rebuilds == [1]
     tray.menu.aboutToHide.emit()
+
+
+def test_an_icon_shown_at_start_is_taken_over_with_the_real_menu(
+    service: RecordingSessionService, actions: SessionActions
+) -> None:
+    sessions = service.fill(2, active=0)
+    loading = QMenu()
+    loading.addAction("Loading…").setEnabled(False)
+    shown = QSystemTrayIcon(IconSet().status_icon(TrayStatus.EMPTY))
+    shown.setContextMenu(loading)
+    shown.show()
+    tray = TrayController(
+        actions,
+        IconSet(),
+        open_switcher=lambda: None,
+        open_settings=lambda: None,
+        quit_app=lambda: None,
+        tray_icon=shown,
+    )
+    assert tray.tray is shown
+    assert shown.parent() is tray
+    assert shown.contextMenu() is tray.menu
+    assert set(tray.session_actions) == {s.id for s in sessions}
+    assert status(tray) is TrayStatus.EXPIRING, "redrawn from core, not left as shown"
+    shown.hide()

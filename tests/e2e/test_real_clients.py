@@ -27,7 +27,7 @@ from core.storage.paths import AppPaths
 from credproc.command import credential_process_command
 from tests.doubles.browser import ApprovingBrowser
 from tests.support.emulator import EmulatorHandle
-from tests.support.real_clients import USER_TEXT, aws_v1_arn, caller_arn
+from tests.support.real_clients import USER_TEXT, aws_v1_arn, caller_arn, sign_in_alpha_and_beta
 
 pytestmark = pytest.mark.slow
 
@@ -35,23 +35,7 @@ pytestmark = pytest.mark.slow
 def test_two_sessions_both_modes_switching_and_real_clients(
     emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name, value in emulator.env().items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    paths = AppPaths.from_environment()
-    paths.aws_config_file.write_text(USER_TEXT, encoding="utf-8")
-    browser = ApprovingBrowser(emulator)
-
-    async def sign_in_both() -> tuple[Session, Session]:
-        manager = SessionManager(paths, clock=SystemClock(), open_browser=browser)
-        browser.session = 1
-        first = await manager.sign_in("us-east-1", "alpha", credential_mode=CredentialMode.CREDENTIAL_PROCESS)
-        browser.session = 2
-        second = await manager.sign_in("us-east-1", "beta", credential_mode=CredentialMode.LOGIN_SESSION)
-        return first, second
-
-    alpha, beta = asyncio.run(sign_in_both())
-    assert not browser.errors
+    paths, alpha, beta = sign_in_alpha_and_beta(emulator, monkeypatch)
     assert alpha.identity.arn == emulator.sessions[0].arn
     assert beta.identity.arn == emulator.sessions[1].arn
 

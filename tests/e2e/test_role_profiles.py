@@ -8,7 +8,6 @@ whose trust gate grants or refuses as the role's trust policy says.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import os
@@ -22,13 +21,10 @@ import pytest
 
 from cli.context import Cli
 from cli.main import main as cli_main
-from core.domain.model import CredentialMode, Session
-from core.domain.ports import SystemClock
-from core.sessions.manager import SessionManager
+from core.domain.model import Session
 from core.storage.paths import AppPaths
-from tests.doubles.browser import ApprovingBrowser
 from tests.support.emulator import EmulatorHandle
-from tests.support.real_clients import USER_TEXT, aws_v1_arn, caller_arn
+from tests.support.real_clients import USER_TEXT, aws_v1_arn, caller_arn, sign_in_alpha_and_beta
 
 pytestmark = pytest.mark.slow
 
@@ -48,24 +44,7 @@ class Run:
 
 @pytest.fixture
 def signed_in(emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch) -> tuple[AppPaths, Session, Session]:
-    for name, value in emulator.env().items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    paths = AppPaths.from_environment()
-    paths.aws_config_file.write_text(USER_TEXT, encoding="utf-8")
-    browser = ApprovingBrowser(emulator)
-
-    async def sign_in_both() -> tuple[Session, Session]:
-        manager = SessionManager(paths, clock=SystemClock(), open_browser=browser)
-        browser.session = 1
-        first = await manager.sign_in("us-east-1", "alpha", credential_mode=CredentialMode.CREDENTIAL_PROCESS)
-        browser.session = 2
-        second = await manager.sign_in("us-east-1", "beta", credential_mode=CredentialMode.LOGIN_SESSION)
-        return first, second
-
-    alpha, beta = asyncio.run(sign_in_both())
-    assert not browser.errors
-    return paths, alpha, beta
+    return sign_in_alpha_and_beta(emulator, monkeypatch)
 
 
 def assumed(role_arn: str, session_name: str) -> str:

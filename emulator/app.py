@@ -15,6 +15,9 @@ from emulator.config import DEFAULT_SESSIONS, SessionsFileError, load_sessions, 
 from emulator.server import EmulatorServer
 from emulator.sts import MotoSts
 
+MAX_LATENCY_MS = 10_000
+"""Far above any real round trip, and well below the server's 30-second idle timeout."""
+
 
 def _positive(text: str) -> int:
     value = int(text)
@@ -27,6 +30,13 @@ def _port(text: str) -> int:
     value = int(text)
     if not 0 <= value < 65536:
         raise argparse.ArgumentTypeError("must be 0..65535")
+    return value
+
+
+def _latency_ms(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= MAX_LATENCY_MS:
+        raise argparse.ArgumentTypeError(f"must be 0..{MAX_LATENCY_MS}")
     return value
 
 
@@ -47,6 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive,
         default=43200,
         help="seconds a sign-in can be refreshed for (default 43200 = 12 h)",
+    )
+    parser.add_argument(
+        "--latency-ms",
+        type=_latency_ms,
+        default=0,
+        help="hold every answer this many milliseconds before sending it, modelling a network (default 0)",
     )
     parser.add_argument("--sessions", type=Path, help="JSON file listing the console sessions to offer")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
@@ -80,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         session_duration=args.session_duration,
     )
     try:
-        server = EmulatorServer((args.host, args.port), authority)
+        server = EmulatorServer((args.host, args.port), authority, latency=args.latency_ms / 1000)
     except OSError as exc:
         sts.stop()
         print(f"emulator: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)

@@ -54,6 +54,10 @@ def is_loopback_peer(address: str) -> bool:
 class EmulatorServer(ThreadingHTTPServer):
     """A threading HTTP server that carries the authority.
 
+    ``latency`` (seconds) models a network between client and service: every
+    answer is held that long before its first byte is sent. Each connection has
+    its own thread, so one answer's wait never holds up another's.
+
     Abuse stays bounded: at most ``max_connections`` threads, each closed
     after ``idle_timeout`` seconds of silence; a client that leaves early is
     logged quietly, not with a traceback.
@@ -69,10 +73,12 @@ class EmulatorServer(ThreadingHTTPServer):
         *,
         idle_timeout: float = IDLE_TIMEOUT,
         max_connections: int = MAX_CONNECTIONS,
+        latency: float = 0.0,
     ) -> None:
         super().__init__(address, Handler)
         self.authority = authority
         self.idle_timeout = idle_timeout
+        self.latency = latency
         self._slots = threading.BoundedSemaphore(max_connections)
 
     def process_request(self, request: Any, client_address: Any) -> None:
@@ -145,6 +151,12 @@ class Handler(BaseHTTPRequestHandler):
             length is not None and length.strip() != "0"
         )
         return True
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        """Every answer (errors of the HTTP layer too) waits out the modelled network latency first."""
+        if self.server.latency > 0:
+            time.sleep(self.server.latency)
+        super().send_response(code, message)
 
     def end_headers(self) -> None:
         if self._body_unread and not self.close_connection:

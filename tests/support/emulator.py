@@ -414,7 +414,7 @@ def _json_dumps(value: Any) -> str:
     return json.dumps(value)
 
 
-_FLAG_NAMES = ("host", "port", "region", "credential_ttl", "session_duration", "sessions")
+_FLAG_NAMES = ("host", "port", "region", "credential_ttl", "session_duration", "sessions", "latency_ms")
 
 
 @contextlib.contextmanager

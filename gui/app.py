@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSocketNotifier
-from PySide6.QtWidgets import QMessageBox, QSystemTrayIcon, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidget
 
 from core.domain.ports import BrowserOpener, CodePrompt
 from core.sessions.service import SessionService
@@ -35,6 +35,8 @@ from gui.tasks import TaskRunner
 from gui.tray import TrayController
 
 if TYPE_CHECKING:  # built on first use, so the tray icon never waits for them
+    import qasync
+
     from gui.about import LogDialog
     from gui.doctor import DoctorPanel
     from gui.launch import EarlyStart
@@ -263,10 +265,28 @@ def install_signal_handlers(on_signal: Callable[[], None], loop: asyncio.Abstrac
     return SignalWatcher(on_signal, loop)
 
 
-def run_gui(early: EarlyStart, *, demo_text: str | None) -> int:
-    """Build the app behind the icon :mod:`gui.launch` showed (if any) and run it until it quits."""
+WORKER_THREADS = 8
+"""Blocking core calls at once: five sessions refreshing together, with room for a lock wait or a scan."""
+
+
+def make_event_loop(qapp: QApplication) -> qasync.QEventLoop:
+    """The qasync loop over ``qapp``, whose worker threads start when work needs them.
+
+    qasync's own default pool starts ten threads on first use and keeps them;
+    an idle tray needs one or none, and each thread holds a stack and a malloc
+    arena (about 3 MiB resident for the ten).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     import qasync
 
+    loop = qasync.QEventLoop(qapp)
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=WORKER_THREADS, thread_name_prefix="core-worker"))
+    return loop
+
+
+def run_gui(early: EarlyStart, *, demo_text: str | None) -> int:
+    """Build the app behind the icon :mod:`gui.launch` showed (if any) and run it until it quits."""
     paths = early.paths
     early.qapp.setWindowIcon(early.icons.app_icon())  # for windows and dialogs; the tray icon did not need it
     presenter = ErrorPresenter()
@@ -289,7 +309,7 @@ def run_gui(early: EarlyStart, *, demo_text: str | None) -> int:
         QMessageBox.critical(None, "AWS Login Tray", "The session manager is not installed; cannot start.")
         return 1
 
-    loop = qasync.QEventLoop(early.qapp)
+    loop = make_event_loop(early.qapp)
     asyncio.set_event_loop(loop)
     with loop:
         runner = TaskRunner(presenter, loop)

@@ -1,4 +1,4 @@
-"""The real app as a process: a second launch hands over and exits 0; SIGTERM quits cleanly."""
+"""The real app as a process: a second launch hands over and exits 0; SIGTERM quits cleanly; few threads idle."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,7 @@ def test_second_launch_and_sigterm(isolated_home: Path) -> None:
     threading.Thread(target=read, daemon=True).start()
     try:
         assert ready.wait(60), "".join(lines)
+        _assert_few_threads_when_idle(first.pid)
         second = subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True, timeout=60, check=False)
         assert second.returncode == 0
         assert "already running" in second.stderr
@@ -46,6 +48,13 @@ def test_second_launch_and_sigterm(isolated_home: Path) -> None:
         if first.poll() is None:
             first.kill()
             first.wait(10)
+
+
+def _assert_few_threads_when_idle(pid: int) -> None:
+    """Worker threads start on demand: an idle tray is not holding a pool of ten (qasync's default)."""
+    time.sleep(1.0)  # the start-up work that needs a worker has run
+    names = [(task / "comm").read_text().strip() for task in Path(f"/proc/{pid}/task").iterdir()]
+    assert len(names) <= 5, names  # main, Qt's event reader and D-Bus threads at most, a worker or two
 
 
 def test_code_prompt_returns_the_pasted_code(qtbot: QtBot, qasync_loop: object) -> None:

@@ -32,7 +32,7 @@ from core.storage.settings import load_settings
 from core.storage.store import SessionStore
 from gui.display import display_problem
 from gui.icons import IconSet, TrayStatus, overall_status
-from gui.single_instance import InstanceServer, ask_running_instance, server_name
+from gui.single_instance import InstanceLock, InstanceServer, ask_running_instance, socket_path
 
 log = logging.getLogger("gui.app")  # the name tools and tests follow for the ``ready`` line
 
@@ -91,11 +91,21 @@ def main(argv: list[str]) -> int:
 def _start(*, demo_text: str | None) -> int:
     paths = AppPaths.from_environment()
     qapp = _application()
-    name = server_name(paths)
-    if ask_running_instance(name):
-        print("aws-login-tray is already running; asked it to show its switcher.", file=sys.stderr)
+    lock = InstanceLock(paths.locks_dir / "tray.lock")
+    if not lock.acquire():
+        asked = ask_running_instance(socket_path(paths))
+        print(
+            f"aws-login-tray is already running{'; asked it to show its switcher' if asked else ''}.", file=sys.stderr
+        )
         return 0
-    instance = InstanceServer(name)
+    try:
+        return _run_as_the_tray(qapp, paths, demo_text=demo_text)
+    finally:
+        lock.release()
+
+
+def _run_as_the_tray(qapp: QApplication, paths: AppPaths, *, demo_text: str | None) -> int:
+    instance = InstanceServer(socket_path(paths))
     instance.listen()
     icons = IconSet()
     if not add_log_file(paths.log_file):

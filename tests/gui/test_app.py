@@ -4,7 +4,6 @@ import asyncio
 import os
 import signal
 
-from PySide6.QtCore import QCoreApplication
 from pytestqt.qtbot import QtBot
 
 from core.domain.events import EventKind
@@ -12,7 +11,6 @@ from core.storage.settings import Settings
 from gui.app import TrayApp, install_signal_handlers
 from gui.errors import ErrorPresenter
 from gui.icons import IconSet
-from gui.single_instance import InstanceServer, ask_running_instance, server_name
 from gui.tasks import TaskRunner
 from tests.doubles.front_end import RecordingBackend, RecordingSink
 from tests.doubles.session_service import RecordingSessionService
@@ -110,18 +108,3 @@ def test_sigterm_quits_cleanly(qtbot: QtBot, qasync_loop: asyncio.AbstractEventL
         timer.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-
-
-def test_second_launch_asks_the_first_to_show(qtbot: QtBot, isolated_home: object) -> None:
-    from core.storage.paths import AppPaths
-
-    name = server_name(AppPaths.from_environment())
-    assert not ask_running_instance(name)
-    server = InstanceServer(name)
-    assert server.listen()
-    try:
-        with qtbot.waitSignal(server.show_requested, timeout=5000):
-            assert ask_running_instance(name)
-            QCoreApplication.processEvents()
-    finally:
-        server.close()

@@ -16,7 +16,7 @@ from tests.doubles.sessions import sample_sessions
 
 
 def _early(qapp: QApplication) -> EarlyStart:
-    return EarlyStart(qapp, AppPaths.from_environment(), InstanceServer("unused"), IconSet())
+    return EarlyStart(qapp, AppPaths.from_environment(), InstanceServer(Path("unused.sock")), IconSet())
 
 
 def test_the_icon_shows_the_verdict_on_the_stored_sessions(isolated_home: Path, qapp: QApplication) -> None:

@@ -84,6 +84,8 @@ HEAVY = (
     "gui.dialogs",
     "gui.notify",
     "gui.errors",
+    "PySide6.QtNetwork",
+    "hashlib",
 )
 
 

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 
 from core.desktop.integration import DESKTOP_ID
 from core.domain.errors import ConfigFileError
-from core.domain.logs import add_log_file, configure_logging
+from core.domain.logs import HeldRecords, add_log_file, configure_logging, hold_records
 from core.storage.paths import AppPaths
 from core.storage.settings import load_settings
 from core.storage.store import SessionStore
@@ -89,6 +89,7 @@ def main(argv: list[str]) -> int:
 
 
 def _start(*, demo_text: str | None) -> int:
+    held = hold_records()  # the log file is opened once the icon shows
     paths = AppPaths.from_environment()
     qapp = _application()
     lock = InstanceLock(paths.locks_dir / "tray.lock")
@@ -99,21 +100,21 @@ def _start(*, demo_text: str | None) -> int:
         )
         return 0
     try:
-        return _run_as_the_tray(qapp, paths, demo_text=demo_text)
+        return _run_as_the_tray(qapp, paths, held, demo_text=demo_text)
     finally:
         lock.release()
 
 
-def _run_as_the_tray(qapp: QApplication, paths: AppPaths, *, demo_text: str | None) -> int:
+def _run_as_the_tray(qapp: QApplication, paths: AppPaths, held: HeldRecords, *, demo_text: str | None) -> int:
     instance = InstanceServer(socket_path(paths))
     instance.listen()
     icons = IconSet()
-    if not add_log_file(paths.log_file):
-        print(f"aws-login-tray: cannot write the log file {paths.log_file}", file=sys.stderr)
     early = EarlyStart(qapp, paths, instance, icons)
     if QSystemTrayIcon.isSystemTrayAvailable():
         _remember_quit_signals(early)
         _show_icon(early)
+    if not add_log_file(paths.log_file, held):
+        print(f"aws-login-tray: cannot write the log file {paths.log_file}", file=sys.stderr)
     from gui.app import run_gui  # the heavy part: asyncio, the session manager, every widget
 
     return run_gui(early, demo_text=demo_text)

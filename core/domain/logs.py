@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import TextIO
 
@@ -33,8 +32,42 @@ def configure_logging(*, debug: bool, stream: TextIO, default_level: int = loggi
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
-def add_log_file(path: Path) -> bool:
-    """Also write the log to ``path`` (0600, rotated at 1 MB); False when it cannot be written."""
+class HeldRecords(logging.Handler):
+    """Keeps log records in memory until the log file is open, so the file misses none of them.
+
+    The tray opens its log file after its icon shows: the rotating handler's
+    module (with ``socket``, ``pickle`` and ``queue``) is not worth loading
+    before that.
+    """
+
+    LIMIT = 1000
+    """Records kept at most (a start logs a handful)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if len(self.records) < self.LIMIT:
+            self.records.append(record)
+
+
+def hold_records() -> HeldRecords:
+    """Keep what is logged from now on for :func:`add_log_file`."""
+    held = HeldRecords()
+    logging.getLogger().addHandler(held)
+    return held
+
+
+def add_log_file(path: Path, held: HeldRecords | None = None) -> bool:
+    """Also write the log to ``path`` (0600, rotated at 1 MB); False when it cannot be written.
+
+    ``held`` records (see :func:`hold_records`) are written first, and no longer kept.
+    """
+    if held is not None:
+        logging.getLogger().removeHandler(held)
+    from logging.handlers import RotatingFileHandler
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         path.touch(mode=0o600, exist_ok=True)
@@ -44,5 +77,7 @@ def add_log_file(path: Path) -> bool:
         logging.getLogger(__name__).warning("cannot write the log file %s", path)
         return False
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    for record in held.records if held is not None else ():
+        handler.handle(record)
     logging.getLogger().addHandler(handler)
     return True

@@ -86,6 +86,7 @@ HEAVY = (
     "gui.errors",
     "PySide6.QtNetwork",
     "hashlib",
+    "logging.handlers",
 )
 
 

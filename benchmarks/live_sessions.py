@@ -1,7 +1,8 @@
 """Five live sessions for the benchmarks: the emulator, a temporary home, real sign-ins.
 
 :func:`live_home` starts the AWS Sign-In emulator (``python -m emulator``) on
-127.0.0.1, points a temporary home at it, and signs ``count`` sessions in
+127.0.0.1 (optionally modelling a network: ``latency_ms``, the emulator's
+``--latency-ms``), points a temporary home at it, and signs ``count`` sessions in
 through the app's own session manager, in a child process, the way the tray
 does (PKCE, DPoP, the token call); the "browser" is the emulator's
 automation contract (``X-Emulator-Approve``). Secrets go to 0600 files in the
@@ -57,11 +58,11 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def emulator(*, credential_ttl: int = 900) -> Iterator[dict[str, str]]:
-    """A running emulator; yields the environment that points the SDK at it."""
+def emulator(*, credential_ttl: int = 900, latency_ms: int = 0) -> Iterator[dict[str, str]]:
+    """A running emulator, each answer held ``latency_ms``; yields the environment that points the SDK at it."""
     process = subprocess.Popen(
         [sys.executable, "-m", "emulator", "--host", "127.0.0.1", "--port", "0",
-         "--credential-ttl", str(credential_ttl)],
+         "--credential-ttl", str(credential_ttl), "--latency-ms", str(latency_ms)],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
@@ -92,9 +93,11 @@ def emulator_tokens(env: dict[str, str]) -> dict[str, object]:
 
 
 @contextmanager
-def live_home(root: Path, *, count: int = 5, credential_ttl: int = 900) -> Iterator[dict[str, str]]:
+def live_home(
+    root: Path, *, count: int = 5, credential_ttl: int = 900, latency_ms: int = 0
+) -> Iterator[dict[str, str]]:
     """A home under ``root`` with ``count`` sessions signed in; yields the environment to run the app in."""
-    with emulator(credential_ttl=credential_ttl) as endpoints:
+    with emulator(credential_ttl=credential_ttl, latency_ms=latency_ms) as endpoints:
         env = {
             key: value
             for key, value in os.environ.items()

@@ -1,7 +1,7 @@
 """Refresh rounds inside the tray app: how long the Qt event loop stalls, and what concurrency costs.
 
-Run by :mod:`benchmarks.ui_refresh` as ``python -m benchmarks.refresh_round ROUNDS`` in a home with
-five live sessions (the emulator running) on a private X display. It builds
+Run by :mod:`benchmarks.live_tray` as ``python -m benchmarks.refresh_round ROUNDS [--no-stalls]``
+in a home with five live sessions (the emulator running) on a private X display. It builds
 the tray app as ``aws-login-tray`` does (:class:`gui.app.TrayApp` over the
 real session manager), waits until its icon shows and its switcher exists,
 then, on the app's own event loop:
@@ -10,9 +10,12 @@ then, on the app's own event loop:
   all five sessions are refreshed at once (what "Refresh now" on each does,
   the same engine path as a background round); the longest lateness of each
   round is kept. The first round also loads the SDK: it is reported apart.
-* concurrency: alternately, one refresh alone and five at once, wall time.
+* concurrency: alternately, one refresh alone and five at once, wall time
+  (``ROUNDS`` pairs after a warm-up pair, which also loads the SDK).
 
-It prints one JSON document on stdout.
+``--no-stalls`` measures concurrency alone (for an emulator that models a
+network, where stalls are not the question). It prints one JSON document on
+stdout.
 """
 
 from __future__ import annotations
@@ -65,7 +68,7 @@ async def _timed(work: Callable[[], Awaitable[object]]) -> float:
     return time.perf_counter() - start
 
 
-async def measure(app: object, rounds: int) -> dict[str, object]:
+async def measure(app: object, rounds: int, *, stalls: bool = True) -> dict[str, object]:
     from gui.app import TrayApp
 
     assert isinstance(app, TrayApp)
@@ -82,6 +85,11 @@ async def measure(app: object, rounds: int) -> dict[str, object]:
     async def refresh_all() -> None:
         await asyncio.gather(*(service.refresh(sid) for sid in ids))
 
+    figures = await _stalls(refresh_all, rounds) if stalls else {}
+    return figures | await _concurrency(service.refresh, refresh_all, ids, rounds)
+
+
+async def _stalls(refresh_all: Callable[[], Awaitable[object]], rounds: int) -> dict[str, object]:
     probe = LateTickProbe()
 
     async def stalled_round() -> float:
@@ -95,27 +103,36 @@ async def measure(app: object, rounds: int) -> dict[str, object]:
     idle_stall = probe.stop()
     first_stall = await stalled_round()
     stalls = [await stalled_round() for _ in range(rounds)]
-
-    one: list[float] = []
-    five: list[float] = []
-    for index in range(rounds + 1):  # the first pair is a warm-up
-        chosen = ids[index % 5]
-        single = await _timed(lambda: service.refresh(chosen))  # noqa: B023 - awaited in this iteration
-        together = await _timed(refresh_all)
-        if index:
-            one.append(single)
-            five.append(together)
     return {
         "idle_stall_ms": idle_stall,
         "first_round_stall_ms": first_stall,
         "round_stall_ms": statistics.median(stalls),
         "round_stall_max_ms": max(stalls),
+    }
+
+
+async def _concurrency(
+    refresh: Callable[[str], Awaitable[object]],
+    refresh_all: Callable[[], Awaitable[object]],
+    ids: list[str],
+    rounds: int,
+) -> dict[str, object]:
+    one: list[float] = []
+    five: list[float] = []
+    for index in range(rounds + 1):  # the first pair is a warm-up
+        chosen = ids[index % 5]
+        single = await _timed(lambda: refresh(chosen))  # noqa: B023 - awaited in this iteration
+        together = await _timed(refresh_all)
+        if index:
+            one.append(single)
+            five.append(together)
+    return {
         "one_refresh_s": statistics.median(one),
         "five_refreshes_s": statistics.median(five),
     }
 
 
-def main(rounds: int) -> int:
+def main(rounds: int, *, stalls: bool = True) -> int:
     import qasync
 
     from core.storage.paths import AppPaths
@@ -145,7 +162,7 @@ def main(rounds: int) -> int:
 
         async def go() -> dict[str, object]:
             try:
-                return await measure(app, rounds)
+                return await measure(app, rounds, stalls=stalls)
             finally:
                 app.quit()
                 await running
@@ -156,4 +173,5 @@ def main(rounds: int) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(int(sys.argv[1]) if len(sys.argv) > 1 else 5))
+    arguments = [argument for argument in sys.argv[1:] if argument != "--no-stalls"]
+    sys.exit(main(int(arguments[0]) if arguments else 5, stalls="--no-stalls" not in sys.argv))

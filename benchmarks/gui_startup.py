@@ -8,7 +8,10 @@ the desktop this runs on. Per run and program:
   icon shown (the bare app prints a marker once ``QSystemTrayIcon.isVisible()``
   and its event loop has run once; ours logs ``ready: ... tray shown`` after
   the same point, from inside its running event loop);
-* idle memory: resident set size (``VmRSS``) after a few seconds idle.
+* idle memory: resident set size (``VmRSS``) after a few seconds idle, of
+  those programs and of the floor the architecture sets: the bare app with
+  ``asyncio`` and a ``qasync.QEventLoop`` running it idle (memory only; its
+  start-up is not timed).
 
 Runs are interleaved (bare, ours, bare, ours, ...) after one discarded warm-up
 of each, and the medians are compared.
@@ -43,7 +46,7 @@ START_TIMEOUT = 30.0
 TRAY_HOST_SETTLE = 1.0
 
 # The smallest honest tray app: an icon, a menu, shown; nothing else.
-BARE_TRAY_APP = """
+_TRAY_APP_SETUP = """
 import sys
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor, QIcon, QPixmap
@@ -68,8 +71,23 @@ def report():
         print("tray not visible", flush=True)
 
 QTimer.singleShot(0, report)
-sys.exit(app.exec())
 """
+BARE_TRAY_APP = _TRAY_APP_SETUP + "sys.exit(app.exec())\n"
+
+# The floor the architecture sets for memory: the bare app whose Qt loop is run by asyncio through
+# qasync (as the tray's is), idle; not a line of the app.
+FLOOR_TRAY_APP = (
+    _TRAY_APP_SETUP
+    + """
+import asyncio
+import qasync
+
+loop = qasync.QEventLoop(app)
+asyncio.set_event_loop(loop)
+with loop:
+    loop.run_forever()
+"""
+)
 
 
 @dataclass(frozen=True)
@@ -285,7 +303,7 @@ def tray_program(env: Mapping[str, str]) -> Program:
 
 @dataclass(frozen=True)
 class IdleFigures:
-    """What one idle run of the three programs gave."""
+    """What one idle run of the programs gave."""
 
     rss_mb: dict[str, float]
     cpu_per_second: dict[str, float]
@@ -324,31 +342,40 @@ class TrayFigures:
 
 def measure_trays(display: str, root: Path, live: Mapping[str, str], *, start_runs: int, idle_runs: int,
                   idle: float = IDLE_SECONDS, settle: float = SETTLE_SECONDS) -> TrayFigures:  # fmt: skip
-    """The bare app, ours with no session and ours with the sessions of ``live``, on ``display``."""
-    programs = {
-        "bare": Program(
-            [sys.executable, "-c", BARE_TRAY_APP],
-            desktop_env(empty_home(root / "bare"), display, root / "bare"),
-            "stdout",
-            lambda line: line == "tray shown",
-            lambda line: line == "tray not visible",
-        ),
+    """The bare app, ours with no session and ours with the sessions of ``live``, on ``display``.
+
+    Idle figures also cover ``floor``, the bare app with an idle asyncio + qasync loop.
+    """
+    timed = {
+        "bare": _bare_program(BARE_TRAY_APP, display, root / "bare"),
         "empty": tray_program(desktop_env(empty_home(root / "empty"), display, root / "empty")),
         "live": tray_program(desktop_env(live, display, root / "live")),
     }
-    for program in programs.values():  # warm-up: page cache, font cache, compiled bytecode
+    idling = {**timed, "floor": _bare_program(FLOOR_TRAY_APP, display, root / "floor")}
+    for program in idling.values():  # warm-up: page cache, font cache, compiled bytecode
         stop(launch(program))
-    startups: dict[str, list[float]] = {name: [] for name in programs}
+    startups: dict[str, list[float]] = {name: [] for name in timed}
     for _ in range(start_runs):  # interleaved, so machine noise spreads evenly
-        for name, program in programs.items():
+        for name, program in timed.items():
             item = launch(program)
             startups[name].append(item.startup * 1000)
             stop(item)
-    idles = [_idle_run(programs, idle, settle) for _ in range(idle_runs)]
+    idles = [_idle_run(idling, idle, settle) for _ in range(idle_runs)]
     return TrayFigures(
         {name: statistics.median(values) for name, values in startups.items()},
-        {name: statistics.median(run.rss_mb[name] for run in idles) for name in programs},
-        {name: statistics.median(run.cpu_per_second[name] for run in idles) for name in programs},
+        {name: statistics.median(run.rss_mb[name] for run in idles) for name in idling},
+        {name: statistics.median(run.cpu_per_second[name] for run in idles) for name in idling},
+    )
+
+
+def _bare_program(source: str, display: str, root: Path) -> Program:
+    """A baseline program (``source`` run by ``python -c``) in an empty home; it prints its marker."""
+    return Program(
+        [sys.executable, "-c", source],
+        desktop_env(empty_home(root), display, root),
+        "stdout",
+        lambda line: line == "tray shown",
+        lambda line: line == "tray not visible",
     )
 
 

@@ -20,6 +20,8 @@ compared with a baseline measured in the same run:
 
   CPU(10 min) = idle CPU per second x 600 + CPU per refresh x 8.3. With no
   session it is idle CPU per second x 600;
+* idle memory is also compared with the floor the architecture sets: the
+  bare app plus ``asyncio`` and a ``qasync.QEventLoop`` running idle;
 * the longest Qt event-loop stall during a refresh round of all five
   (:mod:`benchmarks.refresh_round`, inside the tray app), against the
   emulator on 127.0.0.1 as is: no network wait, the worst case for stalls;
@@ -161,6 +163,9 @@ def run(*, quick: bool = False) -> list[Result]:
         Result("aws-login-tray, no session: RSS after 30 s idle", rss["empty"], "MiB"),
         Result("aws-login-tray, 5 sessions: RSS after 30 s idle", rss["live"], "MiB"),
         _goal("idle RSS, 5 sessions / bare", rss["live"] / rss["bare"], 1.25),
+        Result("bare app + asyncio + idle qasync loop: RSS after 30 s idle", rss["floor"], "MiB"),
+        Result("idle RSS, bare + asyncio + qasync / bare (the floor)", rss["floor"] / rss["bare"], "x"),
+        Result("idle RSS, 5 sessions / bare + asyncio + qasync", rss["live"] / rss["floor"], "x"),
         Result("idle CPU per minute, 5 sessions (no refresh due)", cpu["live"] * 60 * 1000, "ms"),
         Result(f"CPU per background refresh ({counted} counted)", per_refresh * 1000, "ms"),
         _goal("CPU over 10 min, 5 sessions renewed as usual", cpu_live, 1.0, "s"),

@@ -133,16 +133,14 @@ async def _concurrency(
 
 
 def main(rounds: int, *, stalls: bool = True) -> int:
-    import qasync
-
     from core.storage.paths import AppPaths
-    from gui.app import TrayApp, make_session_manager
+    from gui.app import TrayApp, make_event_loop, make_session_manager
     from gui.errors import ErrorPresenter
     from gui.icons import IconSet
 
     qapp = QApplication(["aws-login-tray"])
     qapp.setQuitOnLastWindowClosed(False)
-    loop = qasync.QEventLoop(qapp)
+    loop = make_event_loop(qapp)  # the tray's own loop and worker threads
     asyncio.set_event_loop(loop)
 
     def refuse_browser(url: str) -> None:

@@ -56,9 +56,10 @@ from core.domain.events import EventBus, EventKind, SessionEvent
 from core.domain.model import Credentials, RefreshRecord, Session, SessionSecrets, SessionState
 from core.domain.ports import Clock
 from core.sessions import awslogin, policy
+from core.sessions import refreshsteps as steps
 from core.sessions.ports import RefreshClient, RefreshResult
 from core.sessions.runtime import SessionRuntime
-from core.sessions.tokensafe import TokenKeeper, TokenNotStored
+from core.sessions.tokensafe import TokenKeeper
 from core.storage.locks import acquire_session_lock
 from core.storage.secrets import SecretStore
 from core.storage.settings import Settings
@@ -409,32 +410,22 @@ class RefreshEngine:
         finally:
             lock.release()
 
-    def _latest_on_disk(self, session: Session, secret_store: SecretStore) -> Credentials | None:
-        found: list[Credentials] = []
-        with contextlib.suppress(CacheFileError):
-            creds = self.store.read_credentials(session.id)
-            if creds is not None:
-                found.append(creds)
-        with contextlib.suppress(CacheFileError, SignInRequired, SecretStoreUnavailable):
-            creds = secret_store.load_credentials(session)
-            if creds is not None:
-                found.append(creds)
-        return max(found, key=lambda c: c.expires_at, default=None)
-
     async def _refresh_locked(self, session: Session, seen_expiry: datetime | None, force: bool) -> Session:
         secret_store = self.secret_store_for(session)
         try:
-            # A token kept aside by an earlier refresh is the live one: into the store first.
-            await asyncio.to_thread(self.keeper.flush, session, secret_store)
-            latest = await asyncio.to_thread(self._latest_on_disk, session, secret_store)
-            now = self.clock.now()
-            if latest is not None and not self.is_due(session, now, latest.expires_at):
+
+            def adopt(latest: Credentials) -> bool:  # (called in the worker thread, after the reads)
+                if self.is_due(session, self.clock.now(), latest.expires_at):
+                    return False
                 newer = seen_expiry is None or latest.expires_at > seen_expiry
-                if newer or not force:
-                    return await self._adopt(session, latest)
-            secrets = await asyncio.to_thread(secret_store.load, session)
-            # Spend the token only if its successor can be stored.
-            await asyncio.to_thread(self.keeper.check_ready, secret_store)
+                return newer or not force
+
+            prepared = await asyncio.to_thread(
+                steps.prepare_call, self.keeper, self.store, session, secret_store, adopt=adopt
+            )
+            if isinstance(prepared, Credentials):
+                return await self._adopt(session, prepared)
+            secrets = prepared
         except SecretStoreUnavailable as exc:
             self._retry(session, exc)
         except SignInRequired as exc:
@@ -477,7 +468,7 @@ class RefreshEngine:
         current = await asyncio.to_thread(stored_token)
         if current is None or compare_digest(current, used.refresh_token):
             return None
-        latest = await asyncio.to_thread(self._latest_on_disk, session, secret_store)
+        latest = await asyncio.to_thread(steps.latest_on_disk, self.store, session, secret_store)
         if latest is None or latest.expires_at <= self.clock.now():
             return None
         log.info("%s: the refresh token was rotated by another refresher; adopting its result", session.profile_name)
@@ -486,7 +477,7 @@ class RefreshEngine:
     async def _adopt(self, session: Session, latest: Credentials) -> Session:
         """Another process (or botocore) refreshed: take its credentials, make no call."""
         self._rt(session.id).succeeded()
-        current = await asyncio.to_thread(self._read_credentials_quietly, session.id)
+        current = await asyncio.to_thread(steps.read_credentials_quietly, self.store, session.id)
         if current is None or current.expires_at < latest.expires_at:
             await asyncio.to_thread(self.store.write_credentials, session.id, latest)
         recorded: list[bool] = []
@@ -505,12 +496,6 @@ class RefreshEngine:
             self._publish(EventKind.REFRESHED, result, "adopted credentials refreshed by another process")
         return result
 
-    def _read_credentials_quietly(self, session_id: str) -> Credentials | None:
-        try:
-            return self.store.read_credentials(session_id)
-        except CacheFileError:
-            return None
-
     async def _store_result(self, session: Session, secret_store: SecretStore, result: RefreshResult) -> Session:
         rt = self._rt(session.id)
         now = self.clock.now()
@@ -522,15 +507,8 @@ class RefreshEngine:
         rt.ttl = rt.granted = max(granted, rt.granted or granted)
         rt.succeeded()
         rt.not_before = now + rt.ttl * policy.MIN_SPACING_FRACTION
-        problem: TokenNotStored | None = None
-        try:
-            # The old refresh token is spent: the new one is stored before anything else.
-            await asyncio.to_thread(self.keeper.keep, session, secret_store, result.secrets, result.credentials)
-        except TokenNotStored as exc:
-            problem = exc
-        if written := problem is None or problem.rescued:
-            # Only credentials whose refresh token is safe on disk are handed on.
-            await asyncio.to_thread(self.store.write_credentials, session.id, result.credentials)
+        problem = await asyncio.to_thread(steps.keep_result, self.keeper, self.store, session, secret_store, result)
+        written = problem is None or problem.rescued
 
         def apply(s: Session) -> Session:
             s = self._record(s, now, "ok")

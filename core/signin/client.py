@@ -56,6 +56,8 @@ logger = logging.getLogger(__name__)
 SAME_DEVICE_CLIENT_ID = "arn:aws:signin:::devtools/same-device"
 CROSS_DEVICE_CLIENT_ID = "arn:aws:signin:::devtools/cross-device"
 TOKEN_OPERATION = "CreateOAuth2Token"  # noqa: S105 - an operation name, not a secret
+MAX_CACHED_KEYS = 16
+"""DPoP keys a client keeps loaded (a user has at most a handful of sessions per Region)."""
 USER_AGENT_APP_ID = "aws-login-tray"
 """Appears in the user agent (``app/aws-login-tray``), so CloudTrail shows which tool called."""
 
@@ -250,6 +252,8 @@ class SigninClient:
         self._client: Any = None
         self._token_url: str | None = None
         self._sts_session: Any = None
+        self._keys: dict[str, DpopKey] = {}
+        """Keys loaded for refreshes, by their stored PEM (parsed once per session, not once per refresh)."""
 
     # -- botocore plumbing -----------------------------------------------
 
@@ -500,7 +504,7 @@ class SigninClient:
             TransientServiceError: 429, 5xx or a network problem; retry later.
             InvalidRequestError: AWS rejected the request as malformed.
         """
-        key = DpopKey.from_pem(secrets.dpop_key_pem)
+        key = self._key_for(secrets.dpop_key_pem)
         if account_id is None and secrets.id_token:
             account_id = _identity_from_arn(session_arn_from_id_token(secrets.id_token)).account_id
         body = {"clientId": secrets.client_id, "grantType": "refresh_token", "refreshToken": secrets.refresh_token}
@@ -513,6 +517,16 @@ class SigninClient:
             id_token=secrets.id_token,
         )
         return TokenResult(credentials=result.credentials, secrets=kept, identity=None, expires_in=result.expires_in)
+
+    def _key_for(self, pem: str) -> DpopKey:
+        """The session's DPoP key, loaded once (keys never change; a damaged PEM is never kept)."""
+        key = self._keys.get(pem)
+        if key is None:
+            key = DpopKey.from_pem(pem)
+            if len(self._keys) >= MAX_CACHED_KEYS:
+                self._keys.pop(next(iter(self._keys)), None)  # the oldest: a session signed out or in again
+            self._keys[pem] = key
+        return key
 
     async def caller_identity(self, credentials: Credentials) -> str:
         """The ARN STS reports for ``credentials``, from the *regional* STS endpoint.

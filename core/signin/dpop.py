@@ -70,13 +70,16 @@ def jwk_thumbprint(jwk: Mapping[str, str]) -> str:
 class DpopKey:
     """The EC P-256 key of one login session, and the DPoP proofs it signs."""
 
-    __slots__ = ("_private", "_signer")
+    __slots__ = ("_jwk", "_pem", "_private", "_signer")
 
     def __init__(self, private_key: ec.EllipticCurvePrivateKey) -> None:
         if not isinstance(private_key.curve, ec.SECP256R1):
             raise ValueError("a DPoP key for AWS Sign-In must be on the P-256 curve")
         self._private = private_key
         self._signer = ECKey.import_key(private_key)
+        # A key never changes: its PEM and public JWK are worked out once (every proof carries the JWK).
+        self._pem: str | None = None
+        self._jwk: dict[str, str] | None = None
 
     def __repr__(self) -> str:
         return f"DpopKey(thumbprint={self.thumbprint()!r})"
@@ -104,16 +107,20 @@ class DpopKey:
 
     def to_pem(self) -> str:
         """The key as a SEC1 ``EC PRIVATE KEY`` PEM, as the AWS login cache stores it."""
-        return self._private.private_bytes(
-            encoding=serialization.Encoding.PEM,
-            format=serialization.PrivateFormat.TraditionalOpenSSL,
-            encryption_algorithm=serialization.NoEncryption(),
-        ).decode("ascii")
+        if self._pem is None:
+            self._pem = self._private.private_bytes(
+                encoding=serialization.Encoding.PEM,
+                format=serialization.PrivateFormat.TraditionalOpenSSL,
+                encryption_algorithm=serialization.NoEncryption(),
+            ).decode("ascii")
+        return self._pem
 
     def public_jwk(self) -> dict[str, str]:
         """The public key as a JWK (``kty``, ``crv``, ``x``, ``y``), both coordinates always 32 bytes long."""
-        public = self._signer.as_dict(private=False)
-        return {name: str(public[name]) for name in ("kty", "crv", "x", "y")}
+        if self._jwk is None:
+            public = self._signer.as_dict(private=False)
+            self._jwk = {name: str(public[name]) for name in ("kty", "crv", "x", "y")}
+        return dict(self._jwk)
 
     def thumbprint(self) -> str:
         """The RFC 7638 thumbprint of the public key (what ``cnf.jkt`` binds to)."""

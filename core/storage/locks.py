@@ -22,18 +22,28 @@ async def acquire_off_loop(lock: filelock.BaseFileLock, wait_seconds: float) -> 
     finishes its wait; a lock it then obtains is released at once instead of
     being held until the process exits.
     """
+
+    def take() -> filelock.BaseFileLock:
+        lock.acquire(timeout=wait_seconds)
+        return lock
+
+    await _take_off_loop(take)
+
+
+async def _take_off_loop(take: Callable[[], filelock.BaseFileLock | None]) -> filelock.BaseFileLock | None:
+    """Run ``take`` (which returns the lock it took, if any) in a worker thread; on cancellation, release it."""
     import asyncio  # here: the CLI's read-only commands never load it
 
-    acquiring: asyncio.Future[object] = asyncio.ensure_future(asyncio.to_thread(lock.acquire, timeout=wait_seconds))
+    taking: asyncio.Future[filelock.BaseFileLock | None] = asyncio.ensure_future(asyncio.to_thread(take))
     try:
-        await asyncio.shield(acquiring)
+        return await asyncio.shield(taking)
     except asyncio.CancelledError:
 
-        def release_if_taken(done: asyncio.Future[object]) -> None:
-            if not done.cancelled() and done.exception() is None:
-                lock.release()
+        def release_if_taken(done: asyncio.Future[filelock.BaseFileLock | None]) -> None:
+            if not done.cancelled() and done.exception() is None and (taken := done.result()) is not None:
+                taken.release()
 
-        acquiring.add_done_callback(release_if_taken)
+        taking.add_done_callback(release_if_taken)
         raise
 
 
@@ -88,19 +98,23 @@ def held_file_lock(
 async def acquire_session_lock(paths: AppPaths, session_id: str, wait_seconds: float) -> filelock.BaseFileLock | None:
     """Take one session's lock without blocking the loop (the first call also imports the lock library off it).
 
+    Making the lock and taking it share one worker-thread hop (a refresh takes this lock every time).
+
     Returns:
         The held lock, or None when another process held it for ``wait_seconds``.
     """
-    import asyncio  # here: the CLI's read-only commands never load it
 
-    lock = await asyncio.to_thread(session_file_lock, paths, session_id)
-    import filelock  # already loaded by the thread above
+    def take() -> filelock.BaseFileLock | None:
+        import filelock
 
-    try:
-        await acquire_off_loop(lock, wait_seconds)
-    except filelock.Timeout:
-        return None
-    return lock
+        lock = session_file_lock(paths, session_id)
+        try:
+            lock.acquire(timeout=wait_seconds)
+        except filelock.Timeout:
+            return None
+        return lock
+
+    return await _take_off_loop(take)
 
 
 @contextlib.contextmanager

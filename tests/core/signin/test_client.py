@@ -21,6 +21,7 @@ from core.domain.errors import (
 from core.domain.model import Credentials
 from core.signin.client import (
     CROSS_DEVICE_CLIENT_ID,
+    MAX_CACHED_KEYS,
     SAME_DEVICE_CLIENT_ID,
     SigninClient,
     identities_match,
@@ -28,6 +29,7 @@ from core.signin.client import (
     parse_verification_code,
     session_arn_from_id_token,
 )
+from core.signin.dpop import DpopKey
 from core.signin.pkce import PkceSet
 
 STATE = "0f7c8a4e-1b2d-4e3f-8a9b-0c1d2e3f4a5b"
@@ -281,3 +283,23 @@ def test_sts_uses_the_regional_endpoint_even_when_legacy_is_configured(monkeypat
 def test_sts_endpoint_override_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:4599")
     assert SigninClient("us-east-1").sts_client(_dummy_credentials()).meta.endpoint_url == "http://127.0.0.1:4599"
+
+
+def test_a_session_key_is_loaded_once_and_a_damaged_one_never_kept() -> None:
+    client = SigninClient("us-east-1")
+    pem = DpopKey.generate().to_pem()
+    key = client._key_for(pem)
+    assert client._key_for(pem) is key
+    assert key.to_pem() == pem
+    damaged = "-----BEGIN EC PRIVATE KEY-----\nMAA=\n-----END EC PRIVATE KEY-----\n"
+    for _ in range(2):
+        with pytest.raises(SignInRequired):
+            client._key_for(damaged)
+
+
+def test_the_loaded_keys_stay_few() -> None:
+    client = SigninClient("us-east-1")
+    pems = [DpopKey.generate().to_pem() for _ in range(MAX_CACHED_KEYS + 3)]
+    keys = [client._key_for(pem) for pem in pems]
+    assert len(client._keys) == MAX_CACHED_KEYS
+    assert [client._key_for(pem).thumbprint() for pem in pems] == [key.thumbprint() for key in keys]

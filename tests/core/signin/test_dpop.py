@@ -95,6 +95,22 @@ def test_pem_round_trip_is_sec1_and_keeps_the_thumbprint() -> None:
     _verify(again.proof("POST", TOKEN_URL, NOW))
 
 
+def test_the_pem_worked_out_once_is_the_same_every_time_and_loads_back() -> None:
+    key = DpopKey.generate()
+    pem = key.to_pem()
+    assert key.to_pem() == pem
+    assert DpopKey.from_pem(pem).to_pem() == pem
+
+
+def test_a_changed_copy_of_the_public_jwk_never_reaches_a_proof() -> None:
+    key = DpopKey.generate()
+    jwk = key.public_jwk()
+    jwk["x"] = "tampered"
+    header, _ = _verify(key.proof("POST", TOKEN_URL, NOW))
+    assert header["jwk"]["x"] != "tampered"
+    assert key.public_jwk()["x"] != "tampered"
+
+
 def test_thumbprint_matches_rfc7638_example() -> None:
     jwk = {
         "kty": "RSA",

@@ -8,7 +8,8 @@ from pathlib import Path
 import filelock
 import pytest
 
-from core.storage.locks import acquire_off_loop
+from core.storage.locks import acquire_off_loop, acquire_session_lock, session_file_lock
+from core.storage.paths import AppPaths
 
 
 def test_a_cancelled_wait_releases_the_lock_it_obtains_later(tmp_path: Path) -> None:
@@ -43,3 +44,44 @@ def test_an_uncancelled_wait_holds_the_lock(tmp_path: Path) -> None:
     asyncio.run(acquire_off_loop(lock, wait_seconds=1))
     assert lock.is_locked
     lock.release()
+
+
+def test_a_cancelled_wait_for_a_session_lock_releases_it_once_obtained(tmp_path: Path) -> None:
+    paths = AppPaths(tmp_path / "app", tmp_path / "config", tmp_path / "cache")
+    session_id = "ab" * 32
+    holder = session_file_lock(paths, session_id)
+    holder.acquire()
+    probe = session_file_lock(paths, session_id)
+
+    async def scenario() -> bool:
+        task = asyncio.create_task(acquire_session_lock(paths, session_id, wait_seconds=10))
+        await asyncio.sleep(0.1)  # the worker thread is now waiting on the holder
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        holder.release()
+        for _ in range(300):
+            await asyncio.sleep(0.01)
+            try:
+                probe.acquire(timeout=0)
+            except filelock.Timeout:
+                continue
+            probe.release()
+            return True
+        return False
+
+    assert asyncio.run(scenario()), "the session lock stayed held after the cancelled wait"
+
+
+def test_a_session_lock_held_elsewhere_for_the_whole_wait_is_none(tmp_path: Path) -> None:
+    paths = AppPaths(tmp_path / "app", tmp_path / "config", tmp_path / "cache")
+    holder = session_file_lock(paths, "cd" * 32)
+    holder.acquire()
+    try:
+        assert asyncio.run(acquire_session_lock(paths, "cd" * 32, wait_seconds=0.05)) is None
+    finally:
+        holder.release()
+    taken = asyncio.run(acquire_session_lock(paths, "cd" * 32, wait_seconds=1))
+    assert taken is not None
+    assert taken.is_locked
+    taken.release()

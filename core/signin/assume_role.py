@@ -18,8 +18,6 @@ first, with the names filled in.
 
 from __future__ import annotations
 
-import functools
-import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,36 +27,26 @@ from core.domain.roles import RoleArn, RoleSettings
 
 USER_AGENT_APP_ID = "aws-login-tray"
 _SIGN_IN_AGAIN = {"InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException", "UnrecognizedClientException"}
-_session_lock = threading.Lock()
-
-
-@functools.cache
-def _botocore_session() -> Any:
-    """One botocore session keeps the loaded service models, so later clients are cheap."""
-    import botocore.session
-
-    session = botocore.session.get_session()
-    session.set_config_variable("sts_regional_endpoints", "regional")
-    return session
 
 
 def _sts_client(credentials: Credentials, region: str) -> Any:
     from botocore.config import Config
 
-    with _session_lock:  # botocore sessions are not thread-safe
-        return _botocore_session().create_client(
-            "sts",
-            region_name=region,
-            aws_access_key_id=credentials.access_key_id,
-            aws_secret_access_key=credentials.secret_access_key,
-            aws_session_token=credentials.session_token,
-            config=Config(
-                retries={"mode": "standard", "total_max_attempts": 3},
-                connect_timeout=10,
-                read_timeout=20,
-                user_agent_appid=USER_AGENT_APP_ID,
-            ),
-        )
+    from core.signin import sdk
+
+    return sdk.create_client(
+        "sts",
+        region_name=region,
+        aws_access_key_id=credentials.access_key_id,
+        aws_secret_access_key=credentials.secret_access_key,
+        aws_session_token=credentials.session_token,
+        config=Config(
+            retries={"mode": "standard", "total_max_attempts": 3},
+            connect_timeout=10,
+            read_timeout=20,
+            user_agent_appid=USER_AGENT_APP_ID,
+        ),
+    )
 
 
 def sts_endpoint(credentials: Credentials, region: str) -> str:

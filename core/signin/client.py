@@ -251,7 +251,6 @@ class SigninClient:
         self._local = threading.local()
         self._client: Any = None
         self._token_url: str | None = None
-        self._sts_session: Any = None
         self._keys: dict[str, DpopKey] = {}
         """Keys loaded for refreshes, by their stored PEM (parsed once per session, not once per refresh)."""
 
@@ -265,10 +264,11 @@ class SigninClient:
             return self._client
 
     def _create_client(self) -> tuple[Any, str]:
-        import boto3
         import botocore
         from botocore.awsrequest import AWSResponse
         from botocore.config import Config
+
+        from core.signin import sdk
 
         config = Config(
             signature_version=botocore.UNSIGNED,
@@ -277,7 +277,7 @@ class SigninClient:
             read_timeout=self._read_timeout,
             user_agent_appid=USER_AGENT_APP_ID,
         )
-        client = boto3.session.Session().client("signin", region_name=self.region, config=config)
+        client = sdk.create_client("signin", region_name=self.region, config=config)
         event = f"before-call.signin.{TOKEN_OPERATION}"
         resolved: list[str] = []
 
@@ -544,8 +544,9 @@ class SigninClient:
         environment or config file says; ``AWS_ENDPOINT_URL_STS`` still wins,
         as it does for every SDK.
         """
-        import botocore.session
         from botocore.config import Config
+
+        from core.signin import sdk
 
         config = Config(
             retries={"mode": "standard", "total_max_attempts": 3},
@@ -553,20 +554,14 @@ class SigninClient:
             read_timeout=self._read_timeout,
             user_agent_appid=USER_AGENT_APP_ID,
         )
-        # botocore sessions are not thread-safe; one per SigninClient, used under the lock,
-        # keeps the loaded service models so later clients are cheap.
-        with self._lock:
-            if self._sts_session is None:
-                self._sts_session = botocore.session.get_session()
-                self._sts_session.set_config_variable("sts_regional_endpoints", "regional")
-            return self._sts_session.create_client(
-                "sts",
-                region_name=self.region,
-                aws_access_key_id=credentials.access_key_id,
-                aws_secret_access_key=credentials.secret_access_key,
-                aws_session_token=credentials.session_token,
-                config=config,
-            )
+        return sdk.create_client(
+            "sts",
+            region_name=self.region,
+            aws_access_key_id=credentials.access_key_id,
+            aws_secret_access_key=credentials.secret_access_key,
+            aws_session_token=credentials.session_token,
+            config=config,
+        )
 
     def _get_caller_identity(self, credentials: Credentials) -> str:
         import botocore.exceptions as bce

@@ -182,7 +182,7 @@ def private_display() -> Iterator[str]:
             _stop(process)
 
 
-def _rss_mb(pid: int) -> float:
+def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text(encoding="ascii").splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
@@ -323,7 +323,7 @@ def _idle_run(programs: Mapping[str, Program], idle: float, settle: float) -> Id
         cpu: dict[str, float] = {}
         for name, item in sorted(running.items(), key=lambda pair: pair[1].ready_at):
             idle_until(list(running.values()), item.ready_at + idle)
-            rss[name] = _rss_mb(item.process.pid)
+            rss[name] = rss_mb(item.process.pid)
             cpu[name] = (cpu_seconds(item.process.pid) - cpu_start[name]) / (idle - settle)
         return IdleFigures(rss, cpu)
     finally:

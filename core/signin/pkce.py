@@ -4,6 +4,7 @@ AWS Sign-In spells the S256 method ``SHA-256`` in the authorize URL; the
 challenge itself is the RFC's S256: base64url(SHA-256(verifier)) without
 ``=`` padding (docs/protocol.md §2). authlib computes it and draws the
 verifier; this module only fixes the length AWS expects and names the method.
+authlib is imported on the first sign-in: a refresh never needs it.
 """
 
 from __future__ import annotations
@@ -11,9 +12,6 @@ from __future__ import annotations
 import string
 import uuid
 from dataclasses import dataclass, field
-
-from authlib.common.security import generate_token
-from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 UNRESERVED = string.ascii_letters + string.digits + "-._~"
 """The characters RFC 7636 allows in a code verifier."""
@@ -33,11 +31,15 @@ def make_verifier(length: int = VERIFIER_LENGTH) -> str:
     """
     if not 43 <= length <= 128:
         raise ValueError("a PKCE code verifier has 43 to 128 characters")
+    from authlib.common.security import generate_token
+
     return str(generate_token(length))
 
 
 def s256_challenge(verifier: str) -> str:
     """The S256 code challenge of ``verifier``: base64url(SHA-256), no padding."""
+    from authlib.oauth2.rfc7636 import create_s256_code_challenge
+
     return str(create_s256_code_challenge(verifier))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
 
 import pytest
@@ -55,3 +57,10 @@ def test_generated_set_is_consistent_and_hides_the_verifier() -> None:
     assert pkce.challenge == s256_challenge(pkce.verifier)
     assert pkce.verifier not in repr(pkce)
     assert CHALLENGE_METHOD == "SHA-256"
+
+
+def test_the_refresh_path_does_not_load_authlib() -> None:
+    # PKCE belongs to a sign-in; a tray that only refreshes never needs the library behind it.
+    code = "import sys, core.sessions.manager, core.signin.client; print('authlib' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "False"

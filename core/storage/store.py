@@ -28,6 +28,7 @@ within milliseconds of each other), so the event loop never waits for a disk.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 from collections import deque
@@ -66,11 +67,18 @@ file several versions old is upgraded one step at a time.
 """
 
 
+_KNOWN_TIMES = 1024
+"""Times remembered in both directions: every write and read of ``sessions.json`` meets the same
+few hundred history times again (five sessions, up to :data:`HISTORY_LIMIT` records each)."""
+
+
+@functools.lru_cache(maxsize=_KNOWN_TIMES)
 def format_precise(value: datetime) -> str:
     """UTC ISO 8601 with a ``Z``, to the microsecond (round-trips through :func:`parse_time`)."""
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+@functools.lru_cache(maxsize=_KNOWN_TIMES)
 def parse_time(text: str) -> datetime:
     """Parse an ISO 8601 time (``Z`` or an offset); naive times are taken as UTC."""
     parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -146,10 +154,15 @@ def session_from_json(raw: dict[str, Any]) -> Session:
         made_elsewhere=bool(raw.get("made_elsewhere", False)),
         other_profiles=tuple(str(name) for name in raw.get("other_profiles", ())),
         history=tuple(
-            RefreshRecord(parse_time(str(r["at"])), str(r["event_name"]), str(r["outcome"]))
-            for r in _list(raw.get("history", []))
+            _record(str(r["at"]), str(r["event_name"]), str(r["outcome"])) for r in _list(raw.get("history", []))
         ),
     )
+
+
+@functools.lru_cache(maxsize=_KNOWN_TIMES)
+def _record(at: str, event_name: str, outcome: str) -> RefreshRecord:
+    """One stored history record; a record read before is the same object (equal histories compare at once)."""
+    return RefreshRecord(parse_time(at), event_name, outcome)
 
 
 def _list(value: Any) -> list[Any]:

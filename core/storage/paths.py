@@ -10,6 +10,7 @@ everything to a temporary place:
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +45,10 @@ def _checked_id(session_id: str) -> str:
 
 @dataclass(frozen=True)
 class AppPaths:
-    """Resolved locations. Build with :meth:`from_environment`."""
+    """Resolved locations. Build with :meth:`from_environment`.
+
+    The derived locations are worked out once per instance (every refresh asks for several).
+    """
 
     home: Path
     aws_config_file: Path
@@ -61,22 +65,22 @@ class AppPaths:
             Path(os.path.abspath(Path(cache).expanduser())),
         )
 
-    @property
+    @functools.cached_property
     def sessions_file(self) -> Path:
         """Versioned JSON metadata of every session (no secrets)."""
         return self.home / "sessions.json"
 
-    @property
+    @functools.cached_property
     def log_file(self) -> Path:
         """The tray's log (events and reasons, never a secret); rotated at 1 MB."""
         return self.home / "tray.log"
 
-    @property
+    @functools.cached_property
     def settings_file(self) -> Path:
         """User settings (JSON)."""
         return self.home / "settings.json"
 
-    @property
+    @functools.cached_property
     def credentials_dir(self) -> Path:
         """One 0600 file of short-lived credentials per session, for fast reads."""
         return self.home / "credentials"
@@ -85,7 +89,7 @@ class AppPaths:
         """The short-lived credentials of one session."""
         return self.credentials_dir / f"{_checked_id(session_id)}.json"
 
-    @property
+    @functools.cached_property
     def locks_dir(self) -> Path:
         """Inter-process lock files."""
         return self.home / "locks"
@@ -94,7 +98,7 @@ class AppPaths:
         """The lock every refresher of one session takes, in any process."""
         return self.locks_dir / f"{_checked_id(session_id)}.lock"
 
-    @property
+    @functools.cached_property
     def plaintext_secrets_dir(self) -> Path:
         """Secrets kept in 0600 files, only when the user asked for that explicitly."""
         return self.home / "secrets"
@@ -103,7 +107,7 @@ class AppPaths:
         """One session's plaintext secrets file (only with the opt-in)."""
         return self.plaintext_secrets_dir / f"{_checked_id(session_id)}.json"
 
-    @property
+    @functools.cached_property
     def rescue_dir(self) -> Path:
         """Refresh tokens received while their store could not take them (0600, adopted at the next start)."""
         return self.home / "rescue"
@@ -112,7 +116,7 @@ class AppPaths:
         """One session's rescued refresh token."""
         return self.rescue_dir / f"{_checked_id(session_id)}.json"
 
-    @property
+    @functools.cached_property
     def pending_deletions_file(self) -> Path:
         """Secrets that sign-out could not remove yet (a locked keyring): removed at a later start."""
         return self.home / "pending-deletions.json"

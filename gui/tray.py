@@ -87,6 +87,8 @@ class TrayController(QObject):
         self.tray.setToolTip("AWS Login Tray")
 
         self.manage_menu = QMenu("&Manage sessions")
+        self._session_menus: dict[str, QMenu] = {}
+        """Each session's submenu of the manage menu, kept across rebuilds (an open one stays open)."""
         self.sign_in_action = QAction("S&ign in…", self)
         self.sign_in_action.triggered.connect(self._sign_in_clicked)
         self.remote_action = QAction("Sign in on another &device…", self)
@@ -204,11 +206,12 @@ class TrayController(QObject):
             return
         self._shown = shown
         self.menu.clear()
-        self.manage_menu.clear()
+        self.manage_menu.clear()  # (takes the submenus' entries out; the submenus are reused or deleted below)
         for action in self.session_actions.values():
             action.deleteLater()
         self.session_actions = {}
         self.roles.clear()
+        submenus: dict[str, QMenu] = {}
 
         if not sessions:
             empty = self.menu.addAction("No sessions yet: choose “Sign in…”")
@@ -219,8 +222,10 @@ class TrayController(QObject):
             self.menu.addAction(action)
             self.session_actions[session.id] = action
             self.roles.add_under(self.menu, session, roles, active_role)
-            sub = self.manage_menu.addMenu(session.profile_name)
-            fill_session_menu(sub, self._actions, session, active=session.id == self.active_id)
+            self._add_session_menu(session, submenus)
+        for gone in self._session_menus.values():
+            gone.deleteLater()
+        self._session_menus = submenus
         self._render_rows(sessions)
 
         self.menu.addSeparator()
@@ -242,6 +247,15 @@ class TrayController(QObject):
         self.menu.addSeparator()
         self.menu.addAction(self.quit_action)
         self.refresh_icon()
+
+    def _add_session_menu(self, session: Session, submenus: dict[str, QMenu]) -> None:
+        """``session``'s submenu in the manage menu: its menu from the last rebuild refilled, or a new one."""
+        sub = self._session_menus.pop(session.id, None) or QMenu(self.manage_menu)
+        sub.clear()  # deletes the actions it owned: a rebuild leaves nothing behind, all day
+        sub.setTitle(session.profile_name)
+        self.manage_menu.addMenu(sub)
+        fill_session_menu(sub, self._actions, session, active=session.id == self.active_id)
+        submenus[session.id] = sub
 
     def _render_rows(self, sessions: list[Session]) -> None:
         now = self._service.now()

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
-from PySide6.QtCore import QPoint
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 from pytestqt.qtbot import QtBot
@@ -321,3 +323,31 @@ def test_an_icon_shown_at_start_is_taken_over_with_the_real_menu(
     assert set(tray.session_actions) == {s.id for s in sessions}
     assert status(tray) is TrayStatus.EXPIRING, "redrawn from core, not left as shown"
     shown.hide()
+
+
+def test_rebuilding_the_menu_leaves_no_menus_or_actions_behind(
+    service: RecordingSessionService, actions: SessionActions
+) -> None:
+    """A tray rebuilds its menu after every refresh round, all day: what a rebuild replaces must go."""
+    sessions = service.fill(5, active=0)
+    tray = make_tray(actions)
+
+    def left_alive() -> tuple[int, int]:
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # what deleteLater() asked for
+        owners: list[QObject] = [tray, tray.menu, tray.manage_menu]
+        return (
+            sum(len(owner.findChildren(QMenu)) for owner in owners),
+            sum(len(owner.findChildren(QAction)) for owner in owners),
+        )
+
+    before = left_alive()
+    for minute in range(1, 6):  # five refresh rounds: every session's snapshot changes each time
+        later = service.now() + timedelta(minutes=minute)
+        service.seed([s.evolve(last_refresh_at=later) for s in sessions], sessions[0].id)
+        tray.rebuild()
+    assert left_alive() == before
+    kept = [submenu(a) for a in tray.manage_menu.actions()][1:]
+    service.seed(sessions[1:], sessions[1].id)  # one signed out: its submenu goes, the others stay as they are
+    tray.rebuild()
+    assert [submenu(a) for a in tray.manage_menu.actions()] == kept
+    assert left_alive()[0] == before[0] - 1

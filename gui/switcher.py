@@ -480,7 +480,8 @@ class SwitcherWindow(QWidget):
         if session is None:
             return None
         menu = QMenu(self)
-        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        # Choosing an item hides a popup without closing it, so WA_DeleteOnClose would keep every menu.
+        menu.aboutToHide.connect(menu.deleteLater)  # (deleted after the chosen action has run)
         fill_session_menu(menu, self._actions, session, active=session.id == self._service.active_session_id())
         rename = menu.addAction("Re&name…")
         rename.triggered.connect(lambda _c=False: self._actions.rename(session.id))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from PySide6.QtCore import Qt
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
@@ -313,3 +314,18 @@ def test_the_retrying_notification_gives_the_real_next_attempt(
     (note, _callback) = backend.shown[0]
     assert "Attempt 3 failed. Next attempt in 42 s;" in note.body
     assert ".." not in note.body
+
+
+def test_a_right_click_menu_is_deleted_once_it_hides(
+    qtbot: QtBot, service: RecordingSessionService, actions: SessionActions
+) -> None:
+    """Choosing an item hides a popup menu without closing it: it must still go, or every right-click stays."""
+    sessions = service.fill(2, active=0)
+    window = make_switcher(qtbot, service, actions)
+    menu = window.context_menu_for(sessions[1])
+    assert menu is not None
+    menu.popup(window.mapToGlobal(window.rect().center()))
+    qtbot.waitUntil(menu.isVisible)
+    menu.hide()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert not shiboken6.isValid(menu)

@@ -38,7 +38,8 @@ from core.domain.model import CredentialMode, RefreshRecord, Session, SessionSta
 from core.domain.ports import Clock
 from core.sessions.awslogin_look import Finding, Look, look_at_cache_file
 from core.storage.secrets import LoginCacheSecretStore
-from core.storage.store import HISTORY_LIMIT, SessionStore, SessionTable
+from core.storage.store import SessionStore, SessionTable
+from core.storage.storeformat import HISTORY_LIMIT
 
 if TYPE_CHECKING:
     from core.sessions.engine import RefreshEngine

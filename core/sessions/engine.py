@@ -63,7 +63,8 @@ from core.sessions.tokensafe import TokenKeeper
 from core.storage.locks import acquire_session_lock
 from core.storage.secrets import SecretStore
 from core.storage.settings import Settings
-from core.storage.store import HISTORY_LIMIT, SessionStore, SessionTable
+from core.storage.store import SessionStore, SessionTable
+from core.storage.storeformat import HISTORY_LIMIT
 
 log = logging.getLogger(__name__)
 

@@ -66,7 +66,8 @@ from core.sessions.roles import RoleProfiles
 from core.storage.paths import AppPaths
 from core.storage.secrets import KeyringSecretStore, LoginCacheSecretStore, PlaintextFileSecretStore, SecretStore
 from core.storage.settings import Settings, load_settings
-from core.storage.store import HISTORY_LIMIT, SessionStore, SessionTable, StoreState
+from core.storage.store import SessionStore, SessionTable, StoreState
+from core.storage.storeformat import HISTORY_LIMIT
 
 if TYPE_CHECKING:
     from core.awsconfig.writer import AwsConfigWriter

@@ -23,7 +23,7 @@ from core.domain.model import Session
 from core.storage.atomic import atomic_write_json, read_regular_file
 from core.storage.paths import AppPaths
 from core.storage.secrets import SecretStore
-from core.storage.store import session_from_json, session_to_json
+from core.storage.storeformat import session_from_json, session_to_json
 
 log = logging.getLogger(__name__)
 

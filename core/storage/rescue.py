@@ -25,7 +25,7 @@ from core.domain.model import Credentials, Session, SessionSecrets
 from core.storage.atomic import atomic_write_json, read_regular_file
 from core.storage.paths import AppPaths
 from core.storage.secrets import secrets_from_json, secrets_to_json
-from core.storage.store import credentials_from_json, credentials_to_json, format_precise, parse_time
+from core.storage.storeformat import credentials_from_json, credentials_to_json, format_precise, parse_time
 
 log = logging.getLogger(__name__)
 

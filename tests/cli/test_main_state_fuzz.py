@@ -33,7 +33,8 @@ from core.storage.logincache import cache_file_path, write_login_cache
 from core.storage.paths import AppPaths
 from core.storage.secrets import KeyringSecretStore
 from core.storage.settings import Settings, save_settings
-from core.storage.store import SessionStore, StoreState, credentials_to_json
+from core.storage.store import SessionStore, StoreState
+from core.storage.storeformat import credentials_to_json
 from credproc import fastpath
 from credproc.exitcodes import ExitCode
 from tests.doubles.logincache import make_entry

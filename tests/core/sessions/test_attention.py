@@ -10,7 +10,7 @@ import pytest
 from core.domain.errors import SignInRequired, TransientServiceError
 from core.domain.model import SessionState
 from core.sessions.attention import Attention, attention_of, next_attempt_in, overall_attention
-from core.storage.store import session_from_json, session_to_json
+from core.storage.storeformat import session_from_json, session_to_json
 from tests.doubles.manager_rig import make_rig
 
 

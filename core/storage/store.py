@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 from core.domain.errors import CacheFileError, ConfigFileError
 from core.domain.events import EventBus, EventKind, SessionEvent
 from core.domain.model import Credentials, Session, SessionState
-from core.storage.atomic import atomic_write_json, read_regular_file
+from core.storage.atomic import atomic_write_bytes, atomic_write_json, json_document, read_regular_file
 from core.storage.locks import held_file_lock
 from core.storage.paths import AppPaths
 from core.storage.storeformat import (
@@ -125,6 +125,11 @@ class SessionStore:
 
     def __init__(self, paths: AppPaths) -> None:
         self.paths = paths
+        # What the file held when this store last read or wrote it, and the sessions and entries of its
+        # last write: a refresh reads back the file written a moment ago and changes one session of it.
+        self._known: tuple[bytes, StoreState] | None = None
+        self._entries: dict[str, tuple[dict[str, Any], Session]] = {}
+        self._written: dict[str, tuple[Session, dict[str, Any]]] = {}
 
     @property
     def path(self) -> Path:
@@ -160,11 +165,16 @@ class SessionStore:
                 It is left exactly as it was.
         """
         try:
-            text = read_regular_file(self.path).decode("utf-8")
+            data = read_regular_file(self.path)
         except FileNotFoundError:
             return StoreState()
         except OSError as exc:
             raise ConfigFileError(f"Cannot read sessions file {self.path}: {exc.strerror}.") from exc
+        known = self._known
+        if known is not None and known[0] == data:
+            return known[1]  # the same bytes: the same state (it is immutable)
+        try:
+            text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ConfigFileError(self._damaged_message(f"not UTF-8 text at byte {exc.start}")) from exc
         try:
@@ -177,18 +187,39 @@ class SessionStore:
             raise ConfigFileError(self._damaged_message(short_text(exc))) from exc
         document = migrate(document, self.path)
         try:
-            entries = document.get("sessions", [])
-            if not isinstance(entries, list):
-                raise TypeError("sessions is not a list")
-            sessions = tuple(session_from_json(raw) for raw in entries)
-            active = document.get("active_session_id")
-            if active is not None and not isinstance(active, str):
-                raise TypeError("active_session_id is not a string")
-            role = document.get("active_role")
-            if role is not None and not isinstance(role, str):
-                raise TypeError("active_role is not a string")
+            state = self._state_of(document)
         except DAMAGE as exc:
             raise ConfigFileError(self._damaged_message(f"invalid entry: {short_text(exc)}")) from exc
+        self._known = (data, state)
+        return state
+
+    def _state_of(self, document: dict[str, Any], *, ours: bool = False) -> StoreState:
+        """The state a current-format document describes.
+
+        An entry equal to one this store wrote gives that entry's session
+        without parsing it again. (Only entries of ours are remembered: built
+        by :func:`session_to_json`, their values are text, booleans and null,
+        so "equal" means "parses the same"; ``1`` and ``1.0`` in a hand-edited
+        file would not.) ``ours``: ``document`` is one this store is writing.
+        """
+        entries = document.get("sessions", [])
+        if not isinstance(entries, list):
+            raise TypeError("sessions is not a list")
+        remembered: dict[str, tuple[dict[str, Any], Session]] = {}
+        sessions: list[Session] = []
+        for raw in entries:
+            known = self._entries.get(str(raw.get("id"))) if isinstance(raw, dict) else None
+            session = known[1] if known is not None and known[0] == raw else session_from_json(raw)
+            remembered[session.id] = (raw, session)
+            sessions.append(session)
+        if ours:
+            self._entries = remembered
+        active = document.get("active_session_id")
+        if active is not None and not isinstance(active, str):
+            raise TypeError("active_session_id is not a string")
+        role = document.get("active_role")
+        if role is not None and not isinstance(role, str):
+            raise TypeError("active_role is not a string")
         if active is not None and all(s.id != active for s in sessions):
             active = None
         ordered = tuple(sorted(sessions, key=lambda s: (s.signed_in_at, s.id)))
@@ -203,15 +234,31 @@ class SessionStore:
 
     def save(self, state: StoreState) -> None:
         """Write the whole store atomically (callers hold :meth:`locked`)."""
-        atomic_write_json(
-            self.path,
-            {
-                "version": STORE_VERSION,
-                "active_session_id": state.active_session_id,
-                **({"active_role": state.active_role} if state.active_role else {}),
-                "sessions": [session_to_json(s) for s in state.sessions],
-            },
-        )
+        document = {
+            "version": STORE_VERSION,
+            "active_session_id": state.active_session_id,
+            **({"active_role": state.active_role} if state.active_role else {}),
+            "sessions": [self._entry_of(s) for s in state.sessions],
+        }
+        data = json_document(document)
+        self._known = None
+        atomic_write_bytes(self.path, data)
+        self._written = {s.id: self._written[s.id] for s in state.sessions}  # (sessions since removed: forgotten)
+        try:
+            # What load() will make of these bytes (JSON gives back exactly this document): the next
+            # read-modify-write finds it without parsing the file again.
+            self._known = (data, self._state_of(document, ours=True))
+        except DAMAGE:
+            self._known = None  # (load() will say what is wrong with it)
+
+    def _entry_of(self, session: Session) -> dict[str, Any]:
+        """The stored shape of ``session``; the very session object written last time gives the same entry."""
+        previous = self._written.get(session.id)
+        if previous is not None and previous[0] is session:
+            return previous[1]
+        entry = session_to_json(session)
+        self._written[session.id] = (session, entry)
+        return entry
 
     # -- short-lived credentials -------------------------------------------------
 

@@ -21,7 +21,8 @@ compared with a baseline measured in the same run:
   CPU(10 min) = idle CPU per second x 600 + CPU per refresh x 8.3. With no
   session it is idle CPU per second x 600;
 * resident memory at the end of those rounds: a tray that has refreshed has
-  loaded the AWS SDK, which the 30-s idle figure does not include (reported);
+  loaded the AWS SDK, which the 30-s idle figure does not include; and what
+  the counted rounds added to it, where a leak would show (both reported);
 * idle memory is also compared with the floor the architecture sets: the
   bare app plus ``asyncio`` and a ``qasync.QEventLoop`` running idle;
 * the longest Qt event-loop stall during a refresh round of all five
@@ -95,6 +96,8 @@ class RefreshCost:
     """Refreshes counted."""
     rss_after_mb: float
     """Resident memory at the end: the state of a tray that has refreshed (the AWS SDK loaded)."""
+    rss_growth_mb: float
+    """Resident memory gained over the counted rounds (after the first): what a day of rounds would add to."""
 
 
 def refresh_cost(display: str, root: Path, idle_cpu_per_second: float, *, rounds: int) -> RefreshCost:
@@ -110,6 +113,7 @@ def refresh_cost(display: str, root: Path, idle_cpu_per_second: float, *, rounds
                 time.sleep(0.5)
             time.sleep(3.0)  # its writes and events are done
             before_cpu, before_requests = cpu_seconds(item.process.pid), _requests(env)
+            rss_before = rss_mb(item.process.pid)
             window = rounds * FAST_TTL * 0.4
             time.sleep(window)
             spent = cpu_seconds(item.process.pid) - before_cpu
@@ -119,7 +123,8 @@ def refresh_cost(display: str, root: Path, idle_cpu_per_second: float, *, rounds
             stop(item)
     if refreshes < SESSIONS:
         raise RuntimeError(f"only {refreshes} refreshes in {window:.0f} s")
-    return RefreshCost(max(spent - idle_cpu_per_second * window, 0.0) / refreshes, refreshes, rss_after)
+    cpu = max(spent - idle_cpu_per_second * window, 0.0) / refreshes
+    return RefreshCost(cpu, refreshes, rss_after, rss_after - rss_before)
 
 
 def refresh_rounds(display: str, root: Path, *, rounds: int, latency_ms: int = 0) -> dict[str, float]:
@@ -193,6 +198,7 @@ def run(*, quick: bool = False) -> list[Result]:
         Result("idle RSS, 5 sessions / bare + asyncio + qasync", rss["live"] / rss["floor"], "x"),
         Result("aws-login-tray, 5 sessions: RSS after refresh rounds (the SDK loaded)", cost.rss_after_mb, "MiB"),
         Result("RSS after refresh rounds, 5 sessions / bare", cost.rss_after_mb / rss["bare"], "x"),
+        Result(f"RSS gained over {cost.refreshes} refreshes after the first round", cost.rss_growth_mb, "MiB"),
         Result("idle CPU per minute, 5 sessions (no refresh due)", cpu["live"] * 60 * 1000, "ms"),
         Result(f"CPU per background refresh ({cost.refreshes} counted)", cost.cpu_per_refresh * 1000, "ms"),
         _goal("CPU over 10 min, 5 sessions renewed as usual", cpu_live, 1.0, "s"),

@@ -60,7 +60,7 @@ from core.sessions import refreshsteps as steps
 from core.sessions.ports import RefreshClient, RefreshResult
 from core.sessions.runtime import SessionRuntime
 from core.sessions.tokensafe import TokenKeeper
-from core.storage.locks import acquire_session_lock
+from core.storage.locks import run_under_session_lock
 from core.storage.secrets import SecretStore
 from core.storage.settings import Settings
 from core.storage.store import SessionStore, SessionTable
@@ -74,6 +74,9 @@ SESSION_LOCK_TIMEOUT = 120.0
 """How long to wait for another process's refresh of the same session."""
 
 TOKEN_EVENT = "CreateOAuth2Token"  # noqa: S105 - a CloudTrail event name
+
+Prepared = Credentials | SessionSecrets | SecretStoreUnavailable | SignInRequired | None
+"""What the steps before a token call found: credentials to adopt, the secrets, or why not to call."""
 
 
 class RefreshEngine:
@@ -403,34 +406,38 @@ class RefreshEngine:
             raise SignInRequired(ended.state_reason or "Sign in again.", reason="TOKEN_EXPIRED")
         seen_expiry = session.credentials_expire_at
         self._publish(EventKind.REFRESHING, session.evolve(state=SessionState.REFRESHING))
-        lock = await acquire_session_lock(self.store.paths, session_id, self.lock_timeout)
-        if lock is None:
+
+        def adopt(latest: Credentials) -> bool:  # (called in the worker thread, after the reads)
+            if self.is_due(session, self.clock.now(), latest.expires_at):
+                return False
+            newer = seen_expiry is None or latest.expires_at > seen_expiry
+            return newer or not force
+
+        def prepare() -> tuple[SecretStore, Prepared]:
+            secret_store = self.secret_store_for(session)  # (chosen under the lock: a store move holds it)
+            try:
+                return secret_store, steps.prepare_call(self.keeper, self.store, session, secret_store, adopt=adopt)
+            except (SecretStoreUnavailable, SignInRequired) as exc:
+                return secret_store, exc  # handled on the loop, the lock still held
+
+        # The lock, then everything before the call, in one worker-thread hop.
+        held = await run_under_session_lock(self.store.paths, session_id, self.lock_timeout, prepare)
+        if held is None:
             self._retry(session, TransientServiceError("Another process is refreshing this session."))
+        lock, (secret_store, prepared) = held
         try:
-            return await self._refresh_locked(session, seen_expiry, force)
+            return await self._refresh_locked(session, secret_store, prepared)
         finally:
             lock.release()
 
-    async def _refresh_locked(self, session: Session, seen_expiry: datetime | None, force: bool) -> Session:
-        secret_store = self.secret_store_for(session)
-        try:
-
-            def adopt(latest: Credentials) -> bool:  # (called in the worker thread, after the reads)
-                if self.is_due(session, self.clock.now(), latest.expires_at):
-                    return False
-                newer = seen_expiry is None or latest.expires_at > seen_expiry
-                return newer or not force
-
-            prepared = await asyncio.to_thread(
-                steps.prepare_call, self.keeper, self.store, session, secret_store, adopt=adopt
-            )
-            if isinstance(prepared, Credentials):
-                return await self._adopt(session, prepared)
-            secrets = prepared
-        except SecretStoreUnavailable as exc:
-            self._retry(session, exc)
-        except SignInRequired as exc:
-            self._needs_sign_in(session, exc, record=False)
+    async def _refresh_locked(self, session: Session, secret_store: SecretStore, prepared: Prepared) -> Session:
+        if isinstance(prepared, SecretStoreUnavailable):
+            self._retry(session, prepared)
+        if isinstance(prepared, SignInRequired):
+            self._needs_sign_in(session, prepared, record=False)
+        if isinstance(prepared, Credentials):
+            return await self._adopt(session, prepared)
+        secrets = prepared
         if secrets is None:  # (in login_session mode: `aws logout` deleted the cache file)
             self._needs_sign_in(session, awslogin.missing_secrets(session), record=False)
         client = self.client_for(session.refresh_region)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from core.domain.errors import LoginTrayError, TransientServiceError
 from core.storage.atomic import ensure_private_dir
@@ -13,6 +13,9 @@ from core.storage.paths import AppPaths
 
 if TYPE_CHECKING:
     import filelock
+
+Taken = TypeVar("Taken")
+Result = TypeVar("Result")
 
 
 async def acquire_off_loop(lock: filelock.BaseFileLock, wait_seconds: float) -> None:
@@ -27,21 +30,21 @@ async def acquire_off_loop(lock: filelock.BaseFileLock, wait_seconds: float) -> 
         lock.acquire(timeout=wait_seconds)
         return lock
 
-    await _take_off_loop(take)
+    await _take_off_loop(take, lambda taken: taken)
 
 
-async def _take_off_loop(take: Callable[[], filelock.BaseFileLock | None]) -> filelock.BaseFileLock | None:
-    """Run ``take`` (which returns the lock it took, if any) in a worker thread; on cancellation, release it."""
+async def _take_off_loop(take: Callable[[], Taken], held_by: Callable[[Taken], filelock.BaseFileLock | None]) -> Taken:
+    """Run ``take`` in a worker thread; if the waiting task is cancelled, release the lock it took (``held_by``)."""
     import asyncio  # here: the CLI's read-only commands never load it
 
-    taking: asyncio.Future[filelock.BaseFileLock | None] = asyncio.ensure_future(asyncio.to_thread(take))
+    taking: asyncio.Future[Taken] = asyncio.ensure_future(asyncio.to_thread(take))
     try:
         return await asyncio.shield(taking)
     except asyncio.CancelledError:
 
-        def release_if_taken(done: asyncio.Future[filelock.BaseFileLock | None]) -> None:
-            if not done.cancelled() and done.exception() is None and (taken := done.result()) is not None:
-                taken.release()
+        def release_if_taken(done: asyncio.Future[Taken]) -> None:
+            if not done.cancelled() and done.exception() is None and (lock := held_by(done.result())) is not None:
+                lock.release()
 
         taking.add_done_callback(release_if_taken)
         raise
@@ -98,13 +101,27 @@ def held_file_lock(
 async def acquire_session_lock(paths: AppPaths, session_id: str, wait_seconds: float) -> filelock.BaseFileLock | None:
     """Take one session's lock without blocking the loop (the first call also imports the lock library off it).
 
-    Making the lock and taking it share one worker-thread hop (a refresh takes this lock every time).
-
     Returns:
         The held lock, or None when another process held it for ``wait_seconds``.
     """
+    held = await run_under_session_lock(paths, session_id, wait_seconds, lambda: None)
+    return None if held is None else held[0]
 
-    def take() -> filelock.BaseFileLock | None:
+
+async def run_under_session_lock(
+    paths: AppPaths, session_id: str, wait_seconds: float, first: Callable[[], Result]
+) -> tuple[filelock.BaseFileLock, Result] | None:
+    """Take one session's lock and run ``first`` holding it, in one worker-thread hop (a refresh does this each time).
+
+    Returns:
+        The held lock (the caller releases it) and what ``first`` returned; None
+        when another process held the lock for ``wait_seconds``.
+
+    Raises:
+        Whatever ``first`` raises, after releasing the lock.
+    """
+
+    def take_then_run() -> tuple[filelock.BaseFileLock, Result] | None:
         import filelock
 
         lock = session_file_lock(paths, session_id)
@@ -112,9 +129,13 @@ async def acquire_session_lock(paths: AppPaths, session_id: str, wait_seconds: f
             lock.acquire(timeout=wait_seconds)
         except filelock.Timeout:
             return None
-        return lock
+        try:
+            return lock, first()
+        except BaseException:
+            lock.release()
+            raise
 
-    return await _take_off_loop(take)
+    return await _take_off_loop(take_then_run, lambda held: None if held is None else held[0])
 
 
 @contextlib.contextmanager

@@ -8,7 +8,7 @@ from pathlib import Path
 import filelock
 import pytest
 
-from core.storage.locks import acquire_off_loop, acquire_session_lock, session_file_lock
+from core.storage.locks import acquire_off_loop, acquire_session_lock, run_under_session_lock, session_file_lock
 from core.storage.paths import AppPaths
 
 
@@ -85,3 +85,36 @@ def test_a_session_lock_held_elsewhere_for_the_whole_wait_is_none(tmp_path: Path
     assert taken is not None
     assert taken.is_locked
     taken.release()
+
+
+def test_the_first_step_runs_holding_the_session_lock(tmp_path: Path) -> None:
+    paths = AppPaths(tmp_path / "app", tmp_path / "config", tmp_path / "cache")
+    outsider = session_file_lock(paths, "ef" * 32)
+
+    def first() -> bool:
+        try:
+            outsider.acquire(timeout=0)
+        except filelock.Timeout:
+            return True  # held by the caller, as it should be
+        outsider.release()
+        return False
+
+    held = asyncio.run(run_under_session_lock(paths, "ef" * 32, 1, first))
+    assert held is not None
+    lock, held_during_first = held
+    assert held_during_first
+    assert lock.is_locked
+    lock.release()
+
+
+def test_a_failing_first_step_gives_the_session_lock_back(tmp_path: Path) -> None:
+    paths = AppPaths(tmp_path / "app", tmp_path / "config", tmp_path / "cache")
+
+    def first() -> None:
+        raise OSError("the disk went away")
+
+    with pytest.raises(OSError, match="went away"):
+        asyncio.run(run_under_session_lock(paths, "ef" * 32, 1, first))
+    probe = session_file_lock(paths, "ef" * 32)
+    probe.acquire(timeout=0)  # free again
+    probe.release()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import filelock
@@ -12,15 +13,13 @@ from core.storage.locks import acquire_off_loop, acquire_session_lock, run_under
 from core.storage.paths import AppPaths
 
 
-def test_a_cancelled_wait_releases_the_lock_it_obtains_later(tmp_path: Path) -> None:
-    path = str(tmp_path / "session.lock")
-    holder = filelock.FileLock(path, thread_local=False)
-    holder.acquire()
-    waiter = filelock.FileLock(path, thread_local=False)
-    probe = filelock.FileLock(path, thread_local=False)
+def _released_after_a_cancelled_wait(
+    wait: Callable[[], Awaitable[object]], holder: filelock.BaseFileLock, probe: filelock.BaseFileLock
+) -> bool:
+    """Cancel ``wait`` while ``holder`` holds the lock, then release it: can ``probe`` take the lock soon after?"""
 
     async def scenario() -> bool:
-        task = asyncio.create_task(acquire_off_loop(waiter, wait_seconds=10))
+        task = asyncio.ensure_future(wait())
         await asyncio.sleep(0.1)  # the worker thread is now waiting on the holder
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -36,7 +35,17 @@ def test_a_cancelled_wait_releases_the_lock_it_obtains_later(tmp_path: Path) -> 
             return True
         return False
 
-    assert asyncio.run(scenario()), "the lock stayed held after the cancelled wait"
+    return asyncio.run(scenario())
+
+
+def test_a_cancelled_wait_releases_the_lock_it_obtains_later(tmp_path: Path) -> None:
+    path = str(tmp_path / "session.lock")
+    holder = filelock.FileLock(path, thread_local=False)
+    holder.acquire()
+    waiter = filelock.FileLock(path, thread_local=False)
+    probe = filelock.FileLock(path, thread_local=False)
+    released = _released_after_a_cancelled_wait(lambda: acquire_off_loop(waiter, wait_seconds=10), holder, probe)
+    assert released, "the lock stayed held after the cancelled wait"
 
 
 def test_an_uncancelled_wait_holds_the_lock(tmp_path: Path) -> None:
@@ -52,25 +61,10 @@ def test_a_cancelled_wait_for_a_session_lock_releases_it_once_obtained(tmp_path:
     holder = session_file_lock(paths, session_id)
     holder.acquire()
     probe = session_file_lock(paths, session_id)
-
-    async def scenario() -> bool:
-        task = asyncio.create_task(acquire_session_lock(paths, session_id, wait_seconds=10))
-        await asyncio.sleep(0.1)  # the worker thread is now waiting on the holder
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        holder.release()
-        for _ in range(300):
-            await asyncio.sleep(0.01)
-            try:
-                probe.acquire(timeout=0)
-            except filelock.Timeout:
-                continue
-            probe.release()
-            return True
-        return False
-
-    assert asyncio.run(scenario()), "the session lock stayed held after the cancelled wait"
+    released = _released_after_a_cancelled_wait(
+        lambda: acquire_session_lock(paths, session_id, wait_seconds=10), holder, probe
+    )
+    assert released, "the session lock stayed held after the cancelled wait"
 
 
 def test_a_session_lock_held_elsewhere_for_the_whole_wait_is_none(tmp_path: Path) -> None:

@@ -4,9 +4,12 @@ Each botocore session loads and keeps its own copy of the endpoint data,
 partitions and service models: about 9 MiB resident apiece. The sign-in
 client, its STS identity check and role assumption each used to make one,
 so a tray that had signed in once carried three copies all day. Now they
-share one per configuration source (the config and credentials files and
-the profile that the environment names: botocore reads those files once per
-session, while it reads the environment afresh for every client).
+share the one made for the configuration in force: the config and
+credentials files and the profile that the environment names (botocore
+reads those files once per session, while it reads the environment afresh
+for every client). When those change (in a running tray they do not; in
+the tests they change with every test), the next client gets a new session
+and the old one goes with the last of its clients.
 
 botocore sessions are not thread-safe, the clients made from them are:
 clients are created under a lock, and their calls need none.
@@ -20,7 +23,16 @@ from typing import Any
 
 _CONFIG_SOURCES = ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_PROFILE", "AWS_DEFAULT_PROFILE")
 _lock = threading.Lock()
-_sessions: dict[tuple[str | None, ...], Any] = {}
+
+
+class _Shared:
+    """The configuration sources in force and the session made for them."""
+
+    sources: tuple[str | None, ...] | None = None
+    session: Any = None
+
+
+_shared = _Shared()
 
 
 def create_client(service_name: str, **kwargs: Any) -> Any:
@@ -35,12 +47,11 @@ def create_client(service_name: str, **kwargs: Any) -> Any:
 
 
 def _session_for(sources: tuple[str | None, ...]) -> Any:
-    session = _sessions.get(sources)
-    if session is None:
+    if _shared.session is None or _shared.sources != sources:
         import boto3
         import botocore.session
 
         core_session = botocore.session.get_session()
         core_session.set_config_variable("sts_regional_endpoints", "regional")
-        session = _sessions[sources] = boto3.session.Session(botocore_session=core_session)
-    return session
+        _shared.sources, _shared.session = sources, boto3.session.Session(botocore_session=core_session)
+    return _shared.session

@@ -256,6 +256,12 @@ def _role_item(role: RoleProfile, session: Session, active_role: str | None, pal
     return item
 
 
+NO_ROLES_HINT = (
+    "No role profiles yet. To use a role in another account, select the session whose credentials "
+    "should assume it, then choose “Add role…”."
+)
+
+
 class RolesPanel(QGroupBox):
     """Every session with its role profiles below it; Add role…, Make active, Remove."""
 
@@ -282,7 +288,10 @@ class RolesPanel(QGroupBox):
         for button in (self.add_button, self.activate_button, self.remove_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
+        self.hint = QLabel(NO_ROLES_HINT)  # without it, a tree of sessions alone reads as a copy of the table above
+        self.hint.setWordWrap(True)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.hint)
         layout.addWidget(self.tree)
         layout.addLayout(buttons)
         self.reload()
@@ -301,6 +310,7 @@ class RolesPanel(QGroupBox):
             for role in (r for r in roles if r.session_id == session.id):
                 parent.addChild(_role_item(role, session, active_role, self.palette()))
             parent.setExpanded(True)
+        self.hint.setVisible(bool(sessions) and not roles)
         self._restore(selected)
         self._render_buttons()
 

@@ -187,3 +187,16 @@ def test_add_role_from_the_tray_sessions_submenu(qtbot: QtBot, service: FakeServ
     assert dialog.session.id == admin.id
     assert actions.roles.dialog is dialog
     assert "Add &role…" not in [a.text() for a in submenu("billing").actions()]  # needs a sign-in first
+
+
+def test_the_panel_says_how_to_add_a_role_until_there_is_one(
+    qtbot: QtBot, service: FakeService, actions: SessionActions
+) -> None:
+    sessions = service.fill(3, active=0)
+    panel = RolesPanel(actions)
+    qtbot.addWidget(panel)
+    assert panel.hint.isVisibleTo(panel)
+    assert "Add role…" in panel.hint.text()
+    service.roles.seed(sample_roles(sessions))
+    panel.reload()
+    assert not panel.hint.isVisibleTo(panel)

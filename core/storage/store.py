@@ -234,16 +234,17 @@ class SessionStore:
 
     def save(self, state: StoreState) -> None:
         """Write the whole store atomically (callers hold :meth:`locked`)."""
+        written = {s.id: (s, self._entry_of(s)) for s in state.sessions}
         document = {
             "version": STORE_VERSION,
             "active_session_id": state.active_session_id,
             **({"active_role": state.active_role} if state.active_role else {}),
-            "sessions": [self._entry_of(s) for s in state.sessions],
+            "sessions": [entry for _, entry in written.values()],
         }
         data = json_document(document)
         self._known = None
         atomic_write_bytes(self.path, data)
-        self._written = {s.id: self._written[s.id] for s in state.sessions}  # (sessions since removed: forgotten)
+        self._written = written  # (sessions since removed: forgotten)
         try:
             # What load() will make of these bytes (JSON gives back exactly this document): the next
             # read-modify-write finds it without parsing the file again.
@@ -254,11 +255,7 @@ class SessionStore:
     def _entry_of(self, session: Session) -> dict[str, Any]:
         """The stored shape of ``session``; the very session object written last time gives the same entry."""
         previous = self._written.get(session.id)
-        if previous is not None and previous[0] is session:
-            return previous[1]
-        entry = session_to_json(session)
-        self._written[session.id] = (session, entry)
-        return entry
+        return previous[1] if previous is not None and previous[0] is session else session_to_json(session)
 
     # -- short-lived credentials -------------------------------------------------
 

@@ -81,7 +81,6 @@ class ConfigSection:
         """1-based line of the header."""
         self.text = text
         """The section's exact original text (header line, body, trailing comments and blank lines)."""
-        self._path = path
         self.source = path
         """The file this section is in (for messages)."""
         self._parser = parser
@@ -266,9 +265,9 @@ parse_config_lines = _run_configparser
 
 
 def _section_values(section: ConfigSection) -> dict[str, str]:
-    parser = _run_configparser(_split_lines(section.text), section._path, section.lineno - 1)
+    parser = _run_configparser(_split_lines(section.text), section.source, section.lineno - 1)
     if parser.sections() != [section.header]:
-        raise unsafe_config_error(section._path)
+        raise unsafe_config_error(section.source)
     return dict(parser.items(section.header))
 
 
@@ -311,12 +310,12 @@ def _parts_of(block: Section, lines: list[str], first: int, path: Path) -> tuple
 
 def _section_parts(section: ConfigSection) -> tuple[ConfigPart, ...]:
     lines = _split_lines(section.text)
-    blocks = _updater_blocks(lines, section._path, section.lineno - 1)
+    blocks = _updater_blocks(lines, section.source, section.lineno - 1)
     if len(blocks) != 1 or not isinstance(blocks[0], Section) or blocks[0].name != section.header:
-        raise unsafe_config_error(section._path)
-    parts, end = _parts_of(blocks[0], lines, 0, section._path)
+        raise unsafe_config_error(section.source)
+    parts, end = _parts_of(blocks[0], lines, 0, section.source)
     if end != len(lines):
-        raise unsafe_config_error(section._path)
+        raise unsafe_config_error(section.source)
     return parts
 
 

@@ -250,7 +250,9 @@ class TrayController(QObject):
 
     def _add_session_menu(self, session: Session, submenus: dict[str, QMenu]) -> None:
         """``session``'s submenu in the manage menu: its menu from the last rebuild refilled, or a new one."""
-        sub = self._session_menus.pop(session.id, None) or QMenu(self.manage_menu)
+        sub = self._session_menus.pop(session.id, None)
+        if sub is None:
+            sub = QMenu(self.manage_menu)
         sub.clear()  # deletes the actions it owned: a rebuild leaves nothing behind, all day
         sub.setTitle(session.profile_name)
         self.manage_menu.addMenu(sub)

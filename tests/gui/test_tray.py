@@ -255,18 +255,24 @@ def test_undo_config_change_asks_first_and_then_restores(
     assert service.names() == ["undo_config_change"]
 
 
-def test_events_that_arrive_together_rebuild_the_closed_menu_once(
-    qtbot: QtBot, service: RecordingSessionService, actions: SessionActions, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Five refreshes landing in one round: one rebuild on the next turn of the loop, not five."""
-    rebuilds: list[int] = []
+@pytest.fixture
+def rebuilds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One entry per tray-menu rebuild from now on."""
+    counted: list[int] = []
     original = TrayController.rebuild
 
     def counting(self: TrayController) -> None:
-        rebuilds.append(1)
+        counted.append(1)
         original(self)
 
     monkeypatch.setattr(TrayController, "rebuild", counting)
+    return counted
+
+
+def test_events_that_arrive_together_rebuild_the_closed_menu_once(
+    qtbot: QtBot, service: RecordingSessionService, actions: SessionActions, rebuilds: list[int]
+) -> None:
+    """Five refreshes landing in one round: one rebuild on the next turn of the loop, not five."""
     sessions = service.fill(5, active=0)
     tray = make_tray(actions)
     service.events.subscribe(tray.on_event)
@@ -280,16 +286,8 @@ def test_events_that_arrive_together_rebuild_the_closed_menu_once(
 
 
 def test_an_open_menu_is_rebuilt_at_once(
-    service: RecordingSessionService, actions: SessionActions, monkeypatch: pytest.MonkeyPatch
+    service: RecordingSessionService, actions: SessionActions, rebuilds: list[int]
 ) -> None:
-    rebuilds: list[int] = []
-    original = TrayController.rebuild
-
-    def counting(self: TrayController) -> None:
-        rebuilds.append(1)
-        original(self)
-
-    monkeypatch.setattr(TrayController, "rebuild", counting)
     sessions = service.fill(2, active=0)
     tray = make_tray(actions)
     service.events.subscribe(tray.on_event)
